@@ -11,4 +11,15 @@
 #include "mailwire/stream.h"
 #include "mailwire/version.h"
 
+#if MW_HAVE_MSG
+#include "mailwire/mime.h"
+#include "mailwire/msg.h"
+#endif
+#if MW_HAVE_SMTP || MW_HAVE_POP3 || MW_HAVE_IMAP
+#include "mailwire/sasl.h"
+#endif
+#if MW_HAVE_SMTP
+#include "mailwire/smtp.h"
+#endif
+
 #endif /* MAILWIRE_MAILWIRE_H */
