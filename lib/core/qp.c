@@ -455,14 +455,15 @@ static void dec_finish(mw_qp_decoder *d, qp_sink *s)
         dec_bare_cr(d, s, end - 1, 0);
         break;
     case DEC_EQ:
-        dec_bad_escape(d, s, end - 1);
+    case DEC_EQ_WS:
+        /* A '=' (plus padding) at the very end is a soft break whose line
+         * end was taken away: a MIME body loses the CRLF before its
+         * boundary, so "text=" there means "no final line break", as
+         * Python's email and the major readers decode it. */
         break;
     case DEC_EQ_HEX:
         dec_bad_escape(d, s, end - 2);
         sink_byte(s, (uint8_t)d->held[0]);
-        break;
-    case DEC_EQ_WS:
-        dec_bad_escape(d, s, end - 1 - d->held_len);
         break;
     case DEC_EQ_CR:
         dec_bare_cr(d, s, end - 1, 1);
