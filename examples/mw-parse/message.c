@@ -353,7 +353,11 @@ static mw_status drain(state *s, mw_mime_parser *p, const char *d, size_t n)
         mw_status st = mw_mime_parse(p, d, n, &used, &ev);
         if (st != MW_OK)
             return st;
-        d += used, n -= used;
+        /* d is NULL while draining a finished parser (used is 0). */
+        if (used) {
+            d += used;
+            n -= used;
+        }
         on_event(s, &ev);
     }
 }
