@@ -219,33 +219,13 @@ static void end_group(aparse *p, uint32_t extra)
 
 /* ---- phrases (display names, group names) ---- */
 
-/* Unquote a quoted string's content; CR and LF inside can only be
- * folding, which unfolding removes (the whitespace after them stays). */
-static mw_status unquote_unfold(const char *raw, size_t len, mw_buf *out)
-{
-    if (len == 0)
-        return MW_OK;
-    mw_status st = mw_buf_reserve(out, len);
-    if (st != MW_OK)
-        return st;
-    char *w = out->data + out->len;
-    for (size_t i = 0; i < len; i++) {
-        if (raw[i] == '\\' && i + 1 < len)
-            i++;
-        if (raw[i] != '\r' && raw[i] != '\n')
-            *w++ = raw[i];
-    }
-    out->len = (size_t)(w - out->data);
-    return MW_OK;
-}
-
 static mw_status phrase_qstring(aparse *p, const alex *l, const atok *t,
                                 uint32_t *fl)
 {
     size_t a, b, start = p->st->len;
     uint32_t f2047 = 0;
     token_inner(l, t, &a, &b);
-    mw_status st = unquote_unfold(l->s + a, b - a, p->st);
+    mw_status st = mwi_unquote(l->s + a, b - a, 1, p->st);
     if (st != MW_OK)
         return st;
     if (!memchr(l->s + a, '?', b - a))
@@ -388,7 +368,7 @@ static mw_status build_local(aparse *p, alex *l, atok *t, uint32_t *fl,
         if (t->kind == A_QSTR) {
             token_inner(l, t, &a, &b);
             if (st == MW_OK)
-                st = unquote_unfold(l->s + a, b - a, p->st);
+                st = mwi_unquote(l->s + a, b - a, 1, p->st);
         } else if (st == MW_OK) {
             st = mw_buf_append(p->st, l->s + a, b - a);
         }

@@ -279,3 +279,22 @@ mw_status mw_msgid_format(const char *id, size_t len, mw_buf *out)
     out->data[out->len++] = '>';
     return MW_OK;
 }
+
+mw_status mwi_unquote(const char *raw, size_t len, int drop_line_breaks,
+                      mw_buf *out)
+{
+    if (len == 0)
+        return MW_OK;
+    mw_status st = mw_buf_reserve(out, len);
+    if (st != MW_OK)
+        return st;
+    char *w = out->data + out->len;
+    for (size_t i = 0; i < len; i++) {
+        if (raw[i] == '\\' && i + 1 < len)
+            i++;
+        if (!drop_line_breaks || (raw[i] != '\r' && raw[i] != '\n'))
+            *w++ = raw[i];
+    }
+    out->len = (size_t)(w - out->data);
+    return MW_OK;
+}

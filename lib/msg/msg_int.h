@@ -50,6 +50,12 @@ int mwi_ieq(const char *s, size_t len, const char *lit);
 /* Value of a hex digit, or -1. */
 int mwi_hex_value(int c);
 
+/* Append the content of a quoted string (without its quotes) with
+ * backslash escapes removed; with drop_line_breaks, CR and LF (folding
+ * inside a quoted string) are removed too. All or nothing. */
+mw_status mwi_unquote(const char *raw, size_t len, int drop_line_breaks,
+                      mw_buf *out);
+
 /*
  * Undo everything appended to out since start after a failure. For
  * MW_E_NOSPACE, needed becomes at least start + bound so a retry with

@@ -208,19 +208,7 @@ mw_status mw_param_unquote(const char *raw, size_t len, mw_buf *out)
 {
     if (!out || (!raw && len))
         return MW_E_ARG;
-    if (len == 0)
-        return MW_OK;
-    mw_status st = mw_buf_reserve(out, len);
-    if (st != MW_OK)
-        return st;
-    char *w = out->data + out->len;
-    for (size_t i = 0; i < len; i++) {
-        if (raw[i] == '\\' && i + 1 < len)
-            i++;
-        *w++ = raw[i];
-    }
-    out->len = (size_t)(w - out->data);
-    return MW_OK;
+    return mwi_unquote(raw, len, 0, out);
 }
 
 /* ---- getting one decoded parameter ---- */
