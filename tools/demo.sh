@@ -38,7 +38,7 @@ done
 
 echo "-- invalid input is reported with its offset (exit 65):"
 set +e
-printf 'ok&Jjo' | "$codec" decode utf7; rc=$?
+printf 'ok&Jjo' | "$codec" decode utf7; rc=$?; echo
 printf '\xe2\x82' | "$codec" check utf8; rc2=$?
 set -e
 echo "   exit codes: $rc $rc2"
