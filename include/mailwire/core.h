@@ -248,6 +248,36 @@ MW_API void mw_limits_default(mw_limits *limits);
  */
 MW_API void mw_limits_resolve(const mw_limits *in, mw_limits *out);
 
+
+/**
+ * \name Session I/O contract
+ *
+ * Every protocol session (SMTP, POP3 and IMAP, client and server) follows
+ * the same shape so that one driver or event loop can run any of them:
+ *  - `mw_<proto>_<side>_feed(s, data, len, &consumed, &event)` reads the
+ *    peer's bytes and stops at the first event: MW_OK with \c event filled
+ *    (views inside it stay valid until the next call on \c s), or
+ *    MW_NEED_MORE once all \c len bytes are consumed without an event.
+ *    The caller feeds the rest (data + consumed) again.
+ *  - `mw_<proto>_<side>_output(s, &len)` is a view of the bytes waiting to
+ *    be sent and `mw_<proto>_<side>_output_done(s, n)` says n of them were
+ *    sent (short writes need no copying).
+ *  - `mw_<proto>_<side>_wants(s)` returns a mask of MW_WANT_* flags.
+ *  - after MW_WANT_TLS the caller runs the TLS handshake and reports it with
+ *    `mw_<proto>_<side>_tls_done(s, ok)`; plaintext that was pipelined
+ *    before the handshake is discarded and reported by the session.
+ * @{
+ */
+/** The session expects bytes from the peer. */
+#define MW_WANT_READ 0x1u
+/** The session has output pending (see the session's output function). */
+#define MW_WANT_WRITE 0x2u
+/** The transport must run the TLS handshake now, before any other I/O. */
+#define MW_WANT_TLS 0x4u
+/** The conversation is over: flush pending output, then close. */
+#define MW_WANT_CLOSE 0x8u
+/** @} */
+
 #ifdef __cplusplus
 }
 #endif
