@@ -12,7 +12,7 @@ cc=arm-none-eabi-gcc
 command -v "$cc" >/dev/null || { echo "needs gcc-arm-none-eabi and libnewlib-arm-none-eabi" >&2; exit 1; }
 
 # Generated headers (version.h, config.h) come from a configure-only run.
-cmake -S . -B "$out/host" -DMW_BUILD_TESTS=OFF -DMW_BUILD_EXAMPLES=OFF >/dev/null
+cmake -S . -B "$out/host" -DMW_BUILD_TESTS=OFF -DMW_BUILD_EXAMPLES=OFF -DMW_WITH_NET=OFF -DMW_WITH_OPENSSL=OFF >/dev/null
 flags=(-std=c11 -mcpu=cortex-m4 -mthumb -Os -ffunction-sections -fdata-sections
        -Wall -Wextra -Werror -Wshadow -Wvla -Iinclude -I"$out/host/include" -Ilib/core -Ilib)
 objs=()
