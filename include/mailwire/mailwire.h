@@ -20,6 +20,7 @@
 #endif
 #if MW_HAVE_SMTP
 #include "mailwire/smtp.h"
+#include "mailwire/smtp_client.h"
 #endif
 
 #endif /* MAILWIRE_MAILWIRE_H */
