@@ -21,6 +21,11 @@
 #if MW_HAVE_SMTP
 #include "mailwire/smtp.h"
 #include "mailwire/smtp_client.h"
+#include "mailwire/smtp_server.h"
+#endif
+
+#if MW_HAVE_NET
+#include "mailwire/net.h"
 #endif
 
 #endif /* MAILWIRE_MAILWIRE_H */
