@@ -12,6 +12,7 @@
 #include "mailwire/version.h"
 
 #if MW_HAVE_MSG
+#include "mailwire/build.h"
 #include "mailwire/mime.h"
 #include "mailwire/msg.h"
 #endif
@@ -24,6 +25,9 @@
 #include "mailwire/smtp_server.h"
 #endif
 
+#if MW_HAVE_IMAP
+#include "mailwire/imap.h"
+#endif
 #if MW_HAVE_NET
 #include "mailwire/net.h"
 #endif

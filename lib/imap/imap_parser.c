@@ -1,0 +1,1252 @@
+/* Streaming IMAP lexer: bytes of either stream in, one value tree per unit
+ * out (see imap.h for the representation). The state machine consumes one
+ * byte at a time except for runs of atom, quoted and literal bytes, which
+ * are copied in one go. */
+#include <string.h>
+
+#include "imap_int.h"
+#include "mw_int.h"
+
+enum {
+    S_UNIT_START,
+    S_TAG,
+    S_AFTER_STAR,
+    S_TOKEN,
+    S_SEP,
+    S_ATOM,
+    S_QUOTED,
+    S_QUOTED_ESC,
+    S_TILDE,
+    S_LIT_OPEN,
+    S_LIT_LEN,
+    S_LIT_CLOSE,
+    S_LIT_CR,
+    S_LIT_LF,
+    S_LIT_INLINE,
+    S_LIT_STREAM,
+    S_PART_ORIGIN,
+    S_PART_LEN,
+    S_RTEXT_SP,
+    S_RTEXT_START,
+    S_CODE_NAME,
+    S_AFTER_CODE,
+    S_TEXT,
+    S_CR
+};
+
+/* What the command stream expects after a unit (RFC 3501 6.2.2, RFC 2177). */
+enum { MODE_NORMAL, MODE_SASL, MODE_IDLE };
+
+/* Separator context after a token. */
+enum { SEP_PLAIN, SEP_AFTER_LIST, SEP_AFTER_SECTION };
+
+struct mw_imap_parser {
+    const mw_allocator *alloc;
+    int in_place;
+    uint32_t flags;
+    uint32_t depth_max;
+    uint32_t list_max;
+    size_t line_max;
+    size_t unit_max;
+    uint64_t inline_max;
+    uint64_t literal_max;
+
+    /* Per-unit arena. */
+    mw_imap_value *nodes;
+    size_t *str_off;
+    uint32_t n_nodes;
+    uint32_t cap_nodes;
+    char *text;
+    size_t text_len;
+    size_t text_cap;
+    uint32_t *stack;
+    uint32_t depth;
+    uint32_t n_top;
+    size_t tag_len;
+    uint32_t kind;
+    uint64_t unit_offset;
+    uint64_t unit_end;
+
+    /* Lexer state. */
+    int state;
+    int sep;
+    int mode;
+    int reset_pending;
+    int pending_begin;
+    uint32_t cur;
+    uint64_t pos;
+    size_t line_len;
+    uint64_t lit_len;
+    uint64_t lit_left;
+    uint32_t lit_flags;
+    int lit_digits;
+    int part_digits;
+
+    mw_status dead;
+    mw_imap_error err;
+};
+
+/* ------------------------------------------------------------------ */
+/* Character classes                                                   */
+/* ------------------------------------------------------------------ */
+
+int mwi_imap_span_is(const char *s, size_t len, const char *word)
+{
+    size_t n = strlen(word);
+    if (n != len)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char a = (unsigned char)s[i];
+        unsigned char b = (unsigned char)word[i];
+        if (a >= 'a' && a <= 'z')
+            a = (unsigned char)(a - 32);
+        if (b >= 'a' && b <= 'z')
+            b = (unsigned char)(b - 32);
+        if (a != b)
+            return 0;
+    }
+    return 1;
+}
+
+int mwi_imap_atom_char(unsigned char c)
+{
+    /* 8-bit bytes are tolerated in atoms: servers without UTF8=ACCEPT have
+     * been seen sending raw 8-bit mailbox names unquoted, and the bytes
+     * survive a round trip unchanged. */
+    if (c <= 0x20 || c == 0x7f)
+        return 0;
+    return c != '(' && c != ')' && c != '{' && c != '"';
+}
+
+int mwi_imap_is_section_name(const char *s, size_t len)
+{
+    return mwi_imap_span_is(s, len, "BODY") ||
+           mwi_imap_span_is(s, len, "BODY.PEEK") ||
+           mwi_imap_span_is(s, len, "BINARY") ||
+           mwi_imap_span_is(s, len, "BINARY.PEEK") ||
+           mwi_imap_span_is(s, len, "BINARY.SIZE");
+}
+
+static int is_digit(unsigned char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static int is_tag_char(unsigned char c)
+{
+    /* tag = 1*<any ASTRING-CHAR except "+">; list wildcards and
+     * quoted-specials are not ASTRING-CHARs. */
+    return mwi_imap_atom_char(c) && c < 0x80 && c != '+' && c != '%' &&
+           c != '*' && c != '\\';
+}
+
+/* ------------------------------------------------------------------ */
+/* Arena                                                               */
+/* ------------------------------------------------------------------ */
+
+static size_t arena_bytes(const mw_imap_parser *p, size_t extra_text,
+                          uint32_t extra_nodes)
+{
+    return p->text_len + extra_text +
+           ((size_t)p->n_nodes + extra_nodes) * sizeof(mw_imap_value);
+}
+
+static mw_status text_reserve(mw_imap_parser *p, size_t extra)
+{
+    if (extra > p->unit_max || arena_bytes(p, extra, 0) > p->unit_max)
+        return MW_E_LIMIT;
+    if (p->text_len + extra <= p->text_cap)
+        return MW_OK;
+    size_t cap = p->text_cap ? p->text_cap : 256;
+    while (cap < p->text_len + extra)
+        cap *= 2;
+    char *t = mwi_realloc(p->alloc, p->text, p->text_cap, cap);
+    if (!t)
+        return MW_E_NOMEM;
+    p->text = t;
+    p->text_cap = cap;
+    return MW_OK;
+}
+
+static mw_status text_append(mw_imap_parser *p, const void *data, size_t n)
+{
+    mw_status st = text_reserve(p, n);
+    if (st != MW_OK)
+        return st;
+    memcpy(p->text + p->text_len, data, n);
+    p->text_len += n;
+    return MW_OK;
+}
+
+static mw_status nodes_reserve(mw_imap_parser *p)
+{
+    if (arena_bytes(p, 0, 1) > p->unit_max)
+        return MW_E_LIMIT;
+    if (p->n_nodes < p->cap_nodes)
+        return MW_OK;
+    uint32_t cap = p->cap_nodes ? p->cap_nodes * 2 : 32;
+    mw_imap_value *n =
+        mwi_realloc(p->alloc, p->nodes, p->cap_nodes * sizeof(*n),
+                    (size_t)cap * sizeof(*n));
+    if (!n)
+        return MW_E_NOMEM;
+    p->nodes = n;
+    size_t *o = mwi_realloc(p->alloc, p->str_off, p->cap_nodes * sizeof(*o),
+                            (size_t)cap * sizeof(*o));
+    if (!o)
+        return MW_E_NOMEM;
+    p->str_off = o;
+    p->cap_nodes = cap;
+    return MW_OK;
+}
+
+/* Append a node as the next child of the innermost open container. */
+static mw_status node_new(mw_imap_parser *p, uint8_t type, uint64_t offset)
+{
+    mw_status st = nodes_reserve(p);
+    if (st != MW_OK)
+        return st;
+    uint32_t *count =
+        p->depth ? &p->nodes[p->stack[p->depth - 1]].count : &p->n_top;
+    if (*count >= p->list_max)
+        return MW_E_LIMIT;
+    (*count)++;
+    uint32_t i = p->n_nodes++;
+    mw_imap_value *v = &p->nodes[i];
+    memset(v, 0, sizeof(*v));
+    v->type = type;
+    v->offset = offset;
+    v->subtree = 1;
+    p->str_off[i] = p->text_len;
+    p->cur = i;
+    return MW_OK;
+}
+
+static mw_status push(mw_imap_parser *p)
+{
+    if (p->depth >= p->depth_max)
+        return MW_E_LIMIT;
+    p->stack[p->depth++] = p->cur;
+    return MW_OK;
+}
+
+static void pop(mw_imap_parser *p)
+{
+    uint32_t i = p->stack[--p->depth];
+    p->nodes[i].subtree = p->n_nodes - i;
+    p->cur = i;
+}
+
+static uint8_t top_type(const mw_imap_parser *p)
+{
+    return p->depth ? p->nodes[p->stack[p->depth - 1]].type : 0;
+}
+
+/* The text of node \p i so far (the arena may not exist yet). */
+static const char *node_text(const mw_imap_parser *p, uint32_t i)
+{
+    return p->text ? p->text + p->str_off[i] : "";
+}
+
+/* Bytes appended since node \p i began are its text. */
+static void grow_cur(mw_imap_parser *p, size_t n)
+{
+    p->nodes[p->cur].str.len += n;
+}
+
+static void reset_unit(mw_imap_parser *p)
+{
+    p->n_nodes = 0;
+    p->text_len = 0;
+    p->depth = 0;
+    p->n_top = 0;
+    p->tag_len = 0;
+    p->kind = 0;
+    p->state = S_UNIT_START;
+    p->sep = SEP_PLAIN;
+    p->line_len = 0;
+    p->reset_pending = 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Construction                                                        */
+/* ------------------------------------------------------------------ */
+
+size_t mw_imap_parser_sizeof(void)
+{
+    return sizeof(mw_imap_parser);
+}
+
+static mw_status setup(mw_imap_parser *p, const mw_imap_parser_config *cfg,
+                       const mw_allocator *alloc)
+{
+    mw_imap_parser_config c;
+    memset(&c, 0, sizeof(c));
+    if (cfg) {
+        if (cfg->size < sizeof(uint32_t))
+            return MW_E_ARG;
+        memcpy(&c, cfg, cfg->size < sizeof(c) ? cfg->size : sizeof(c));
+    }
+    mw_limits lim;
+    mw_limits_resolve(c.limits, &lim);
+    memset(p, 0, sizeof(*p));
+    p->alloc = alloc;
+    p->flags = c.flags;
+    p->depth_max = lim.imap_depth_max;
+    p->line_max = c.line_max ? c.line_max : MW_IMAP_LINE_MAX_DEFAULT;
+    p->unit_max = c.unit_max ? c.unit_max : MW_IMAP_UNIT_MAX_DEFAULT;
+    p->list_max = c.list_max ? c.list_max : MW_IMAP_LIST_MAX_DEFAULT;
+    p->inline_max = c.inline_max ? c.inline_max : MW_IMAP_INLINE_MAX_DEFAULT;
+    if (p->inline_max > lim.literal_max)
+        p->inline_max = lim.literal_max;
+    p->literal_max = c.literal_max ? c.literal_max : UINT64_MAX;
+    p->stack = mwi_alloc(alloc, (size_t)p->depth_max * sizeof(uint32_t));
+    if (!p->stack)
+        return MW_E_NOMEM;
+    p->err.expected = "";
+    reset_unit(p);
+    return MW_OK;
+}
+
+mw_status mw_imap_parser_new(const mw_imap_parser_config *cfg,
+                             const mw_allocator *alloc, mw_imap_parser **out)
+{
+    if (!out)
+        return MW_E_ARG;
+    *out = NULL;
+    mw_imap_parser *p = mwi_alloc(alloc, sizeof(*p));
+    if (!p)
+        return MW_E_NOMEM;
+    mw_status st = setup(p, cfg, alloc);
+    if (st != MW_OK) {
+        mwi_free(alloc, p, sizeof(*p));
+        return st;
+    }
+    *out = p;
+    return MW_OK;
+}
+
+mw_status mw_imap_parser_init_in(void *mem, size_t len,
+                                 const mw_imap_parser_config *cfg,
+                                 const mw_allocator *alloc,
+                                 mw_imap_parser **out)
+{
+    if (!out || !mem || len < sizeof(mw_imap_parser))
+        return MW_E_ARG;
+    *out = NULL;
+    mw_imap_parser *p = mem;
+    mw_status st = setup(p, cfg, alloc);
+    if (st != MW_OK)
+        return st;
+    p->in_place = 1;
+    *out = p;
+    return MW_OK;
+}
+
+void mw_imap_parser_free(mw_imap_parser *p)
+{
+    if (!p)
+        return;
+    const mw_allocator *a = p->alloc;
+    mwi_free(a, p->nodes, p->cap_nodes * sizeof(*p->nodes));
+    mwi_free(a, p->str_off, p->cap_nodes * sizeof(*p->str_off));
+    mwi_free(a, p->text, p->text_cap);
+    mwi_free(a, p->stack, (size_t)p->depth_max * sizeof(uint32_t));
+    if (!p->in_place)
+        mwi_free(a, p, sizeof(*p));
+}
+
+void mw_imap_parser_error(const mw_imap_parser *p, mw_imap_error *err)
+{
+    if (!err)
+        return;
+    if (!p) {
+        err->offset = 0;
+        err->expected = "";
+        return;
+    }
+    *err = p->err;
+}
+
+int mw_imap_parser_idle(const mw_imap_parser *p)
+{
+    return p &&
+           (p->reset_pending || (p->state == S_UNIT_START && p->n_nodes == 0));
+}
+
+/* ------------------------------------------------------------------ */
+/* Unit completion                                                     */
+/* ------------------------------------------------------------------ */
+
+static void finish_spans(mw_imap_parser *p)
+{
+    for (uint32_t i = 0; i < p->n_nodes; i++)
+        p->nodes[i].str.ptr = p->text ? p->text + p->str_off[i] : NULL;
+}
+
+static void next_mode(mw_imap_parser *p)
+{
+    if (p->kind != MW_IMAP_UNIT_COMMAND || p->n_top == 0) {
+        if (p->kind == MW_IMAP_UNIT_DONE)
+            p->mode = MODE_NORMAL;
+        return;
+    }
+    const mw_imap_value *name = &p->nodes[0];
+    if (mw_imap_value_is_atom(name, "AUTHENTICATE"))
+        p->mode = MODE_SASL;
+    else if (mw_imap_value_is_atom(name, "IDLE"))
+        p->mode = MODE_IDLE;
+    else
+        p->mode = MODE_NORMAL;
+}
+
+static mw_status finish_unit(mw_imap_parser *p, mw_imap_event *ev)
+{
+    finish_spans(p);
+    memset(ev, 0, sizeof(*ev));
+    ev->type = MW_IMAP_EV_UNIT;
+    ev->unit.kind = p->kind;
+    ev->unit.n_top = p->n_top;
+    ev->unit.n_values = p->n_nodes;
+    ev->unit.values = p->n_nodes ? p->nodes : NULL;
+    ev->unit.offset = p->unit_offset;
+    ev->unit.end = p->unit_end;
+    if (p->kind == MW_IMAP_UNIT_TAGGED || p->kind == MW_IMAP_UNIT_COMMAND) {
+        ev->unit.tag.ptr = p->text;
+        ev->unit.tag.len = p->tag_len;
+    }
+    p->reset_pending = 1;
+    mw_status st = MW_OK;
+    if (p->flags & MW_IMAP_PARSE_COMMANDS) {
+        next_mode(p);
+        if (p->kind == MW_IMAP_UNIT_COMMAND &&
+            !(p->flags & MW_IMAP_PARSE_NO_VALIDATE))
+            st =
+                mw_imap_command_get(&ev->unit, p->flags, &ev->command, &p->err);
+    } else if (!(p->flags & MW_IMAP_PARSE_NO_VALIDATE)) {
+        st = mw_imap_response_get(&ev->unit, p->flags, &ev->response, &p->err);
+    }
+    if (st != MW_OK) {
+        p->dead = st;
+        return st;
+    }
+    return MW_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* The state machine                                                   */
+/* ------------------------------------------------------------------ */
+
+typedef struct feed_ctx {
+    mw_imap_parser *p;
+    const unsigned char *in;
+    size_t len;
+    size_t i;
+    uint64_t base;
+} feed_ctx;
+
+static mw_status fail(feed_ctx *c, mw_status st, const char *expected)
+{
+    c->p->dead = st;
+    c->p->err.offset = c->base + c->i;
+    c->p->err.expected = expected;
+    return st;
+}
+
+static mw_status fail_at(feed_ctx *c, mw_status st, uint64_t offset,
+                         const char *expected)
+{
+    fail(c, st, expected);
+    c->p->err.offset = offset;
+    return st;
+}
+
+static uint64_t here(const feed_ctx *c)
+{
+    return c->base + c->i;
+}
+
+static int status_word(const mw_imap_parser *p, const char *s, size_t n)
+{
+    if (mwi_imap_span_is(s, n, "OK") || mwi_imap_span_is(s, n, "NO") ||
+        mwi_imap_span_is(s, n, "BAD"))
+        return 1;
+    return p->kind == MW_IMAP_UNIT_UNTAGGED &&
+           (mwi_imap_span_is(s, n, "PREAUTH") || mwi_imap_span_is(s, n, "BYE"));
+}
+
+/* An atom ended: classify it and pick the next state. */
+static void end_atom(mw_imap_parser *p)
+{
+    mw_imap_value *v = &p->nodes[p->cur];
+    const char *s = node_text(p, p->cur);
+    if (mwi_imap_span_is(s, v->str.len, "NIL"))
+        v->flags |= MW_IMAP_VF_NIL;
+    if (v->str.len <= 20) {
+        uint64_t n = 0;
+        size_t k = 0;
+        for (; k < v->str.len && is_digit((unsigned char)s[k]); k++) {
+            uint64_t d = (uint64_t)(s[k] - '0');
+            if (n > (UINT64_MAX - d) / 10)
+                break;
+            n = n * 10 + d;
+        }
+        if (k == v->str.len) {
+            v->flags |= MW_IMAP_VF_NUMBER;
+            v->num = n;
+        }
+    }
+    p->sep = SEP_PLAIN;
+    p->state = S_SEP;
+    int resp = !(p->flags & MW_IMAP_PARSE_COMMANDS);
+    if (resp && p->depth == 0 && p->n_top == 1 && status_word(p, s, v->str.len))
+        p->state = S_RTEXT_SP;
+}
+
+static mw_status start_line_end(feed_ctx *c, unsigned char ch)
+{
+    mw_imap_parser *p = c->p;
+    if (p->depth)
+        return fail(c, MW_E_SYNTAX,
+                    top_type(p) == MW_IMAP_V_LIST ? "')'" : "']'");
+    if (p->n_top == 0 &&
+        (p->kind == MW_IMAP_UNIT_TAGGED || p->kind == MW_IMAP_UNIT_UNTAGGED ||
+         p->kind == MW_IMAP_UNIT_COMMAND))
+        return fail(c, MW_E_SYNTAX, "token");
+    p->unit_end = here(c);
+    p->state = S_CR;
+    if (ch == '\n') {
+        /* A bare LF ends the line too: some proxies and test tools strip
+         * the CR, and nothing else can follow a line. */
+        return MW_DONE;
+    }
+    return MW_OK;
+}
+
+static mw_status begin_literal_data(feed_ctx *c, mw_imap_event *ev,
+                                    int *emitted)
+{
+    mw_imap_parser *p = c->p;
+    mw_imap_value *v = &p->nodes[p->cur];
+    p->line_len = 0;
+    if (p->lit_len > p->literal_max)
+        return fail_at(c, MW_E_LIMIT, v->offset, "smaller literal");
+    v->num = p->lit_len;
+    v->flags |= (uint8_t)p->lit_flags;
+    p->lit_left = p->lit_len;
+    int stream = p->lit_len > p->inline_max;
+    if (stream) {
+        v->flags |= MW_IMAP_VF_STREAMED;
+        p->state = S_LIT_STREAM;
+    } else {
+        mw_status st = text_reserve(p, (size_t)p->lit_len);
+        if (st != MW_OK)
+            return fail_at(c, st, v->offset, "smaller literal");
+        p->state = S_LIT_INLINE;
+        if (p->lit_len == 0) {
+            p->state = S_SEP;
+            p->sep = SEP_PLAIN;
+        }
+    }
+    memset(ev, 0, sizeof(*ev));
+    ev->literal_flags = p->lit_flags;
+    ev->literal_len = p->lit_len;
+    ev->literal_value = p->cur;
+    if (p->flags & MW_IMAP_PARSE_LITERAL_HEADERS) {
+        ev->type = MW_IMAP_EV_LITERAL_HEADER;
+        p->pending_begin = stream;
+        *emitted = 1;
+    } else if (stream) {
+        ev->type = MW_IMAP_EV_LITERAL_BEGIN;
+        *emitted = 1;
+    }
+    return MW_OK;
+}
+
+/* Start a token at byte \p ch (state S_TOKEN). Returns MW_OK with the byte
+ * consumed or not via *advance. */
+static mw_status token_start(feed_ctx *c, unsigned char ch, int *advance)
+{
+    mw_imap_parser *p = c->p;
+    mw_status st;
+    uint8_t top = top_type(p);
+    *advance = 1;
+    switch (ch) {
+    case ' ':
+        /* Extra spaces between tokens are skipped: servers have been seen
+         * sending doubled and trailing spaces (e.g. "* SEARCH 1 2 "). */
+        return MW_OK;
+    case '(':
+        if ((st = node_new(p, MW_IMAP_V_LIST, here(c))) != MW_OK ||
+            (st = push(p)) != MW_OK)
+            return fail(c, st, "fewer or shallower lists");
+        return MW_OK;
+    case ')':
+        if (top != MW_IMAP_V_LIST)
+            return fail(c, MW_E_SYNTAX, top ? "']'" : "token");
+        pop(p);
+        p->state = S_SEP;
+        p->sep = SEP_AFTER_LIST;
+        return MW_OK;
+    case '"':
+        if ((st = node_new(p, MW_IMAP_V_QUOTED, here(c))) != MW_OK)
+            return fail(c, st, "fewer values");
+        p->state = S_QUOTED;
+        return MW_OK;
+    case '{':
+        if ((st = node_new(p, MW_IMAP_V_LITERAL, here(c))) != MW_OK)
+            return fail(c, st, "fewer values");
+        p->lit_flags = 0;
+        p->state = S_LIT_OPEN;
+        return MW_OK;
+    case '~':
+        p->state = S_TILDE;
+        return MW_OK;
+    case '\r':
+    case '\n':
+        st = start_line_end(c, ch);
+        return st == MW_DONE ? MW_DONE : st;
+    default:
+        break;
+    }
+    if (ch == ']' && (top == MW_IMAP_V_SECTION || top == MW_IMAP_V_CODE)) {
+        *advance = 0;
+        p->state = S_SEP;
+        return MW_OK;
+    }
+    if (!mwi_imap_atom_char(ch))
+        return fail(c, MW_E_SYNTAX, "token");
+    if ((st = node_new(p, MW_IMAP_V_ATOM, here(c))) != MW_OK)
+        return fail(c, st, "fewer values");
+    p->state = S_ATOM;
+    *advance = 0;
+    return MW_OK;
+}
+
+static mw_status close_bracket(feed_ctx *c)
+{
+    mw_imap_parser *p = c->p;
+    uint8_t top = top_type(p);
+    pop(p);
+    p->state = S_SEP;
+    p->sep = SEP_AFTER_SECTION;
+    if (top == MW_IMAP_V_CODE) {
+        p->state = S_AFTER_CODE;
+        p->sep = SEP_PLAIN;
+    }
+    return MW_OK;
+}
+
+static mw_status sep_state(feed_ctx *c, unsigned char ch, int *advance)
+{
+    mw_imap_parser *p = c->p;
+    uint8_t top = top_type(p);
+    *advance = 1;
+    if (ch == ' ') {
+        p->state = S_TOKEN;
+        return MW_OK;
+    }
+    if (ch == ')') {
+        if (top != MW_IMAP_V_LIST)
+            return fail(c, MW_E_SYNTAX, top ? "']'" : "SP or CRLF");
+        pop(p);
+        p->sep = SEP_AFTER_LIST;
+        return MW_OK;
+    }
+    if (ch == ']' && (top == MW_IMAP_V_SECTION || top == MW_IMAP_V_CODE))
+        return close_bracket(c);
+    if (ch == '(' && p->sep == SEP_AFTER_LIST) {
+        /* body-type-mpart and THREAD put lists side by side. */
+        p->state = S_TOKEN;
+        *advance = 0;
+        return MW_OK;
+    }
+    if (ch == '<' && p->sep == SEP_AFTER_SECTION) {
+        p->nodes[p->cur].flags |= MW_IMAP_VF_PARTIAL;
+        p->part_digits = 0;
+        p->state = S_PART_ORIGIN;
+        return MW_OK;
+    }
+    if (ch == '\r' || ch == '\n')
+        return start_line_end(c, ch);
+    return fail(c, MW_E_SYNTAX, "SP");
+}
+
+static mw_status atom_run(feed_ctx *c)
+{
+    mw_imap_parser *p = c->p;
+    uint8_t top = top_type(p);
+    int bracket = top == MW_IMAP_V_SECTION || top == MW_IMAP_V_CODE;
+    size_t j = c->i;
+    while (j < c->len && mwi_imap_atom_char(c->in[j]) &&
+           !(bracket && c->in[j] == ']') && c->in[j] != '[')
+        j++;
+    size_t n = j - c->i;
+    if (n) {
+        mw_status st = text_append(p, c->in + c->i, n);
+        if (st != MW_OK)
+            return fail(c, st, "shorter unit");
+        grow_cur(p, n);
+        p->line_len += n;
+        c->i = j;
+    }
+    if (j == c->len)
+        return MW_OK;
+    if (c->in[j] == '[') {
+        mw_imap_value *v = &p->nodes[p->cur];
+        const char *s = node_text(p, p->cur);
+        if (mwi_imap_is_section_name(s, v->str.len)) {
+            v->type = MW_IMAP_V_SECTION;
+            mw_status st = push(p);
+            if (st != MW_OK)
+                return fail(c, st, "shallower lists");
+            c->i++;
+            p->line_len++;
+            p->state = S_TOKEN;
+            return MW_OK;
+        }
+        /* '[' is an ordinary ATOM-CHAR elsewhere ("[Gmail]/Sent"). */
+        mw_status st = text_append(p, "[", 1);
+        if (st != MW_OK)
+            return fail(c, st, "shorter unit");
+        grow_cur(p, 1);
+        c->i++;
+        p->line_len++;
+        return MW_OK;
+    }
+    end_atom(p);
+    return MW_OK;
+}
+
+static mw_status quoted_run(feed_ctx *c)
+{
+    mw_imap_parser *p = c->p;
+    /* 8-bit bytes are tolerated in quoted strings in every mode: servers
+     * without UTF8=ACCEPT send raw 8-bit subjects and names, and the
+     * serializer re-sends such content as a literal. */
+    size_t j = c->i;
+    while (j < c->len && c->in[j] != '"' && c->in[j] != '\\' &&
+           c->in[j] != '\r' && c->in[j] != '\n' && c->in[j] != 0)
+        j++;
+    size_t n = j - c->i;
+    if (n) {
+        mw_status st = text_append(p, c->in + c->i, n);
+        if (st != MW_OK)
+            return fail(c, st, "shorter unit");
+        grow_cur(p, n);
+        p->line_len += n;
+        c->i = j;
+    }
+    if (j == c->len)
+        return MW_OK;
+    unsigned char ch = c->in[j];
+    if (ch == '"') {
+        p->state = S_SEP;
+        p->sep = SEP_PLAIN;
+    } else if (ch == '\\') {
+        p->state = S_QUOTED_ESC;
+    } else {
+        return fail(c, MW_E_SYNTAX, "'\"'");
+    }
+    c->i++;
+    p->line_len++;
+    return MW_OK;
+}
+
+static mw_status quoted_escape(feed_ctx *c, unsigned char ch)
+{
+    mw_imap_parser *p = c->p;
+    if (ch == '\r' || ch == '\n' || ch == 0)
+        return fail(c, MW_E_SYNTAX, "'\"' or '\\\\'");
+    mw_status st;
+    if (ch != '"' && ch != '\\') {
+        /* A backslash before another character is kept with it: servers
+         * have been seen escaping other characters in mailbox names, and
+         * keeping both bytes loses nothing. */
+        if ((st = text_append(p, "\\", 1)) != MW_OK)
+            return fail(c, st, "shorter unit");
+        grow_cur(p, 1);
+    }
+    if ((st = text_append(p, &ch, 1)) != MW_OK)
+        return fail(c, st, "shorter unit");
+    grow_cur(p, 1);
+    p->state = S_QUOTED;
+    return MW_OK;
+}
+
+static mw_status literal_header(feed_ctx *c, unsigned char ch, int *advance,
+                                mw_imap_event *ev, int *emitted)
+{
+    mw_imap_parser *p = c->p;
+    int commands = (p->flags & MW_IMAP_PARSE_COMMANDS) != 0;
+    *advance = 1;
+    switch (p->state) {
+    case S_TILDE:
+        if (ch == '{') {
+            mw_status st = node_new(p, MW_IMAP_V_LITERAL, here(c) - 1);
+            if (st != MW_OK)
+                return fail(c, st, "fewer values");
+            p->lit_flags = MW_IMAP_VF_LIT8;
+            p->state = S_LIT_OPEN;
+            return MW_OK;
+        }
+        {
+            /* '~' not followed by '{' is the start of an atom. */
+            mw_status st = node_new(p, MW_IMAP_V_ATOM, here(c) - 1);
+            if (st == MW_OK)
+                st = text_append(p, "~", 1);
+            if (st != MW_OK)
+                return fail(c, st, "fewer values");
+            grow_cur(p, 1);
+            p->state = S_ATOM;
+            *advance = 0;
+            return MW_OK;
+        }
+    case S_LIT_OPEN:
+        p->lit_len = 0;
+        p->lit_digits = 0;
+        p->state = S_LIT_LEN;
+        *advance = 0;
+        return MW_OK;
+    case S_LIT_LEN:
+        if (is_digit(ch)) {
+            uint64_t d = (uint64_t)(ch - '0');
+            if (p->lit_len > (UINT64_MAX - d) / 10 || p->lit_digits >= 20)
+                return fail_at(c, MW_E_LIMIT, p->nodes[p->cur].offset,
+                               "smaller literal");
+            p->lit_len = p->lit_len * 10 + d;
+            p->lit_digits++;
+            return MW_OK;
+        }
+        if (!p->lit_digits)
+            return fail(c, MW_E_SYNTAX, "digit");
+        if (commands && (ch == '+' || ch == '-') &&
+            !(p->lit_flags & MW_IMAP_VF_LIT8)) {
+            p->lit_flags |=
+                ch == '+' ? MW_IMAP_VF_LIT_PLUS : MW_IMAP_VF_LIT_MINUS;
+            p->state = S_LIT_CLOSE;
+            return MW_OK;
+        }
+        if (ch != '}')
+            return fail(c, MW_E_SYNTAX, "'}'");
+        p->state = S_LIT_CR;
+        return MW_OK;
+    case S_LIT_CLOSE:
+        if (ch != '}')
+            return fail(c, MW_E_SYNTAX, "'}'");
+        p->state = S_LIT_CR;
+        return MW_OK;
+    case S_LIT_CR:
+        if (ch == '\r') {
+            p->state = S_LIT_LF;
+            return MW_OK;
+        }
+        if (ch != '\n')
+            return fail(c, MW_E_SYNTAX, "CRLF");
+        /* A bare LF after a literal header is taken as CRLF, as for
+         * line ends. */
+        c->i++;
+        *advance = 0;
+        return begin_literal_data(c, ev, emitted);
+    case S_LIT_LF:
+        if (ch != '\n')
+            return fail(c, MW_E_SYNTAX, "LF");
+        c->i++;
+        *advance = 0;
+        return begin_literal_data(c, ev, emitted);
+    default:
+        return fail(c, MW_E_INTERNAL, "");
+    }
+}
+
+static mw_status partial_state(feed_ctx *c, unsigned char ch)
+{
+    mw_imap_parser *p = c->p;
+    mw_imap_value *v = &p->nodes[p->cur];
+    uint64_t *target = p->state == S_PART_ORIGIN ? &v->num : &v->num2;
+    if (is_digit(ch)) {
+        uint64_t d = (uint64_t)(ch - '0');
+        if (*target > (UINT64_MAX - d) / 10)
+            return fail(c, MW_E_SYNTAX, "'>'");
+        *target = *target * 10 + d;
+        p->part_digits++;
+        return MW_OK;
+    }
+    if (!p->part_digits)
+        return fail(c, MW_E_SYNTAX, "digit");
+    if (ch == '.' && p->state == S_PART_ORIGIN) {
+        v->flags |= MW_IMAP_VF_PARTIAL_LEN;
+        p->part_digits = 0;
+        p->state = S_PART_LEN;
+        return MW_OK;
+    }
+    if (ch != '>')
+        return fail(c, MW_E_SYNTAX, "'>'");
+    p->state = S_SEP;
+    p->sep = SEP_PLAIN;
+    return MW_OK;
+}
+
+static mw_status rtext_state(feed_ctx *c, unsigned char ch, int *advance)
+{
+    mw_imap_parser *p = c->p;
+    mw_status st;
+    *advance = 1;
+    switch (p->state) {
+    case S_RTEXT_SP:
+        if (ch == ' ') {
+            p->state = S_RTEXT_START;
+            return MW_OK;
+        }
+        if (ch == '\r' || ch == '\n') {
+            /* A status or "+" without text: RFC 3501 requires text, but
+             * servers send "+\r\n" and "a OK\r\n"; nothing is lost. */
+            return start_line_end(c, ch);
+        }
+        return fail(c, MW_E_SYNTAX, "SP");
+    case S_RTEXT_START:
+        if (ch == '[') {
+            if ((st = node_new(p, MW_IMAP_V_CODE, here(c))) != MW_OK ||
+                (st = push(p)) != MW_OK)
+                return fail(c, st, "fewer values");
+            p->state = S_CODE_NAME;
+            return MW_OK;
+        }
+        p->state = S_TEXT;
+        *advance = 0;
+        return MW_OK;
+    case S_CODE_NAME:
+        if (mwi_imap_atom_char(ch) && ch != ']' && ch != '[') {
+            if ((st = text_append(p, &ch, 1)) != MW_OK)
+                return fail(c, st, "shorter unit");
+            grow_cur(p, 1);
+            return MW_OK;
+        }
+        if (p->nodes[p->cur].str.len == 0)
+            return fail(c, MW_E_SYNTAX, "response code");
+        if (ch == ' ') {
+            p->state = S_TOKEN;
+            return MW_OK;
+        }
+        if (ch == ']')
+            return close_bracket(c);
+        return fail(c, MW_E_SYNTAX, "']'");
+    case S_AFTER_CODE:
+        if (ch == ' ') {
+            p->state = S_TEXT;
+            return MW_OK;
+        }
+        if (ch == '\r' || ch == '\n') {
+            /* "[READ-WRITE]" with no text after it: tolerated as above. */
+            return start_line_end(c, ch);
+        }
+        return fail(c, MW_E_SYNTAX, "SP");
+    default:
+        return fail(c, MW_E_INTERNAL, "");
+    }
+}
+
+static mw_status text_run(feed_ctx *c)
+{
+    mw_imap_parser *p = c->p;
+    size_t j = c->i;
+    while (j < c->len && c->in[j] != '\r' && c->in[j] != '\n' && c->in[j] != 0)
+        j++;
+    size_t n = j - c->i;
+    if (n) {
+        mw_imap_value *last = p->n_nodes ? &p->nodes[p->cur] : NULL;
+        if (!last || last->type != MW_IMAP_V_TEXT || p->cur != p->n_nodes - 1) {
+            mw_status st = node_new(p, MW_IMAP_V_TEXT, here(c));
+            if (st != MW_OK)
+                return fail(c, st, "fewer values");
+        }
+        mw_status st = text_append(p, c->in + c->i, n);
+        if (st != MW_OK)
+            return fail(c, st, "shorter unit");
+        grow_cur(p, n);
+        p->line_len += n;
+        c->i = j;
+    }
+    if (j == c->len)
+        return MW_OK;
+    if (c->in[j] == 0)
+        return fail(c, MW_E_SYNTAX, "TEXT-CHAR");
+    mw_status st = start_line_end(c, c->in[j]);
+    if (st != MW_OK)
+        return st;
+    c->i++;
+    return MW_OK;
+}
+
+/* First word of a unit: a tag, or in the command stream also a SASL line
+ * or DONE. */
+static mw_status tag_state(feed_ctx *c, unsigned char ch, int *advance)
+{
+    mw_imap_parser *p = c->p;
+    mw_status st;
+    *advance = 1;
+    if (p->state == S_UNIT_START) {
+        p->unit_offset = here(c);
+        int commands = (p->flags & MW_IMAP_PARSE_COMMANDS) != 0;
+        if (!commands && ch == '*') {
+            p->kind = MW_IMAP_UNIT_UNTAGGED;
+            p->state = S_AFTER_STAR;
+            return MW_OK;
+        }
+        if (!commands && ch == '+') {
+            p->kind = MW_IMAP_UNIT_CONTINUATION;
+            p->state = S_RTEXT_SP;
+            return MW_OK;
+        }
+        p->kind = commands ? MW_IMAP_UNIT_COMMAND : MW_IMAP_UNIT_TAGGED;
+        p->state = S_TAG;
+        *advance = 0;
+        return MW_OK;
+    }
+    if (ch == ' ') {
+        /* After IDLE or AUTHENTICATE a line with a space is taken as the
+         * next command: one direction alone cannot tell whether the server
+         * already ended the exchange (a tagged NO/BAD ends it early). */
+        for (size_t k = 0; k < p->tag_len; k++)
+            if (!is_tag_char((unsigned char)p->text[k])) {
+                p->dead = MW_E_SYNTAX;
+                p->err.offset = p->unit_offset + k;
+                p->err.expected = "tag";
+                return MW_E_SYNTAX;
+            }
+        if (p->tag_len == 0)
+            return fail(c, MW_E_SYNTAX, "tag");
+        p->state = S_TOKEN;
+        return MW_OK;
+    }
+    if (ch == '\r' || ch == '\n') {
+        if (p->mode == MODE_SASL && p->kind == MW_IMAP_UNIT_COMMAND) {
+            p->kind = MW_IMAP_UNIT_SASL;
+            if ((st = node_new(p, MW_IMAP_V_TEXT, p->unit_offset)) != MW_OK)
+                return fail(c, st, "shorter line");
+            p->str_off[p->cur] = 0;
+            p->nodes[p->cur].str.len = p->tag_len;
+            p->tag_len = 0;
+            return start_line_end(c, ch);
+        }
+        if (p->mode == MODE_IDLE && p->kind == MW_IMAP_UNIT_COMMAND &&
+            mwi_imap_span_is(p->text, p->tag_len, "DONE")) {
+            p->kind = MW_IMAP_UNIT_DONE;
+            p->tag_len = 0;
+            return start_line_end(c, ch);
+        }
+        return fail(c, MW_E_SYNTAX, p->tag_len ? "SP" : "tag");
+    }
+    if (ch < 0x20 || ch == 0x7f)
+        return fail(c, MW_E_SYNTAX, p->tag_len ? "SP" : "tag");
+    if ((st = text_append(p, &ch, 1)) != MW_OK)
+        return fail(c, st, "shorter tag");
+    p->tag_len++;
+    return MW_OK;
+}
+
+static mw_status step(feed_ctx *c, mw_imap_event *ev, int *emitted)
+{
+    mw_imap_parser *p = c->p;
+    unsigned char ch = c->in[c->i];
+    int advance = 1;
+    mw_status st = MW_OK;
+    switch (p->state) {
+    case S_UNIT_START:
+    case S_TAG:
+        st = tag_state(c, ch, &advance);
+        break;
+    case S_AFTER_STAR:
+        if (ch != ' ')
+            return fail(c, MW_E_SYNTAX, "SP");
+        p->state = S_TOKEN;
+        break;
+    case S_TOKEN:
+        st = token_start(c, ch, &advance);
+        break;
+    case S_SEP:
+        st = sep_state(c, ch, &advance);
+        break;
+    case S_ATOM:
+        return atom_run(c);
+    case S_QUOTED:
+        return quoted_run(c);
+    case S_QUOTED_ESC:
+        st = quoted_escape(c, ch);
+        break;
+    case S_TILDE:
+    case S_LIT_OPEN:
+    case S_LIT_LEN:
+    case S_LIT_CLOSE:
+    case S_LIT_CR:
+    case S_LIT_LF:
+        st = literal_header(c, ch, &advance, ev, emitted);
+        break;
+    case S_PART_ORIGIN:
+    case S_PART_LEN:
+        st = partial_state(c, ch);
+        break;
+    case S_RTEXT_SP:
+    case S_RTEXT_START:
+    case S_CODE_NAME:
+    case S_AFTER_CODE:
+        st = rtext_state(c, ch, &advance);
+        break;
+    case S_TEXT:
+        st = text_run(c);
+        if (st != MW_DONE)
+            return st;
+        advance = 0;
+        break;
+    case S_CR:
+        if (ch != '\n')
+            return fail(c, MW_E_SYNTAX, "LF");
+        c->i++;
+        st = finish_unit(p, ev);
+        if (st == MW_OK)
+            *emitted = 1;
+        return st;
+    default:
+        return fail(c, MW_E_INTERNAL, "");
+    }
+    if (st == MW_DONE) {
+        /* A bare LF completed the unit. */
+        c->i++;
+        p->line_len = 0;
+        st = finish_unit(p, ev);
+        if (st == MW_OK)
+            *emitted = 1;
+        return st;
+    }
+    if (st != MW_OK)
+        return st;
+    if (advance) {
+        c->i++;
+        p->line_len++;
+    }
+    return MW_OK;
+}
+
+/* CHAR8 excludes NUL: only a literal8 may carry one (RFC 3516). */
+static mw_status check_nul(feed_ctx *c, const unsigned char *d, size_t n)
+{
+    if (c->p->lit_flags & MW_IMAP_VF_LIT8)
+        return MW_OK;
+    const unsigned char *z = memchr(d, 0, n);
+    if (!z)
+        return MW_OK;
+    c->i = (size_t)(z - c->in);
+    return fail(c, MW_E_SYNTAX, "CHAR8 (NUL needs literal8)");
+}
+
+static mw_status inline_literal(feed_ctx *c)
+{
+    mw_imap_parser *p = c->p;
+    size_t avail = c->len - c->i;
+    size_t n = p->lit_left < avail ? (size_t)p->lit_left : avail;
+    mw_status st = check_nul(c, c->in + c->i, n);
+    if (st != MW_OK)
+        return st;
+    memcpy(p->text + p->text_len, c->in + c->i, n);
+    p->text_len += n;
+    grow_cur(p, n);
+    p->lit_left -= n;
+    c->i += n;
+    if (p->lit_left == 0) {
+        p->state = S_SEP;
+        p->sep = SEP_PLAIN;
+    }
+    return MW_OK;
+}
+
+/* Pending events that need no input: the BEGIN after a HEADER, the END of
+ * a streamed literal. Returns MW_NEED_MORE when there is none. */
+static mw_status pending_event(mw_imap_parser *p, mw_imap_event *ev)
+{
+    if (p->pending_begin) {
+        p->pending_begin = 0;
+        memset(ev, 0, sizeof(*ev));
+        ev->type = MW_IMAP_EV_LITERAL_BEGIN;
+        ev->literal_len = p->lit_len;
+        ev->literal_flags = p->lit_flags;
+        ev->literal_value = p->cur;
+        return MW_OK;
+    }
+    if (p->state == S_LIT_STREAM && p->lit_left == 0) {
+        memset(ev, 0, sizeof(*ev));
+        ev->type = MW_IMAP_EV_LITERAL_END;
+        ev->literal_len = p->lit_len;
+        ev->literal_flags = p->lit_flags;
+        ev->literal_value = p->cur;
+        p->state = S_SEP;
+        p->sep = SEP_PLAIN;
+        return MW_OK;
+    }
+    return MW_NEED_MORE;
+}
+
+mw_status mw_imap_parser_feed(mw_imap_parser *p, const void *data, size_t len,
+                              size_t *consumed, mw_imap_event *ev)
+{
+    if (consumed)
+        *consumed = 0;
+    if (!p || !consumed || !ev || (!data && len))
+        return MW_E_ARG;
+    if (p->dead)
+        return p->dead;
+    if (p->reset_pending)
+        reset_unit(p);
+    if (pending_event(p, ev) == MW_OK)
+        return MW_OK;
+    feed_ctx c = {p, data, len, 0, p->pos};
+    if (p->state == S_LIT_STREAM) {
+        if (len == 0)
+            return MW_NEED_MORE;
+        size_t n = p->lit_left < len ? (size_t)p->lit_left : len;
+        mw_status st = check_nul(&c, data, n);
+        if (st != MW_OK) {
+            p->pos += c.i;
+            *consumed = c.i;
+            return st;
+        }
+        memset(ev, 0, sizeof(*ev));
+        ev->type = MW_IMAP_EV_LITERAL_DATA;
+        ev->data.ptr = data;
+        ev->data.len = n;
+        ev->literal_len = p->lit_len;
+        ev->literal_flags = p->lit_flags;
+        ev->literal_value = p->cur;
+        p->lit_left -= n;
+        p->pos += n;
+        *consumed = n;
+        return MW_OK;
+    }
+    mw_status st = MW_OK;
+    int emitted = 0;
+    while (c.i < c.len && !emitted) {
+        if (p->state == S_LIT_INLINE) {
+            st = inline_literal(&c);
+            if (st != MW_OK)
+                break;
+            continue;
+        }
+        if (p->state == S_LIT_STREAM)
+            break;
+        st = step(&c, ev, &emitted);
+        if (st != MW_OK)
+            break;
+        if (p->line_len > p->line_max) {
+            st = fail(&c, MW_E_LIMIT, "shorter line");
+            break;
+        }
+    }
+    p->pos += c.i;
+    *consumed = c.i;
+    if (st != MW_OK)
+        return st;
+    if (emitted)
+        return MW_OK;
+    if (p->state == S_LIT_STREAM && c.i < c.len)
+        return MW_OK; /* unreachable: BEGIN is always emitted */
+    return MW_NEED_MORE;
+}

@@ -1,0 +1,930 @@
+/* Typed view of the value tree: response classification and the grammar
+ * checks of RFC 3501 / RFC 9051 section 9 for response data, response
+ * codes, FETCH attributes, ENVELOPE and BODYSTRUCTURE. */
+#include <string.h>
+
+#include "imap_int.h"
+#include "mw_int.h"
+
+/* BODYSTRUCTURE nesting accepted by the validator (the parser's depth
+ * limit normally stops far earlier). */
+#define BODY_DEPTH_MAX 64
+
+/* ------------------------------------------------------------------ */
+/* Value helpers                                                       */
+/* ------------------------------------------------------------------ */
+
+const mw_imap_value *mw_imap_value_next(const mw_imap_value *v)
+{
+    return v ? v + v->subtree : NULL;
+}
+
+const mw_imap_value *mw_imap_value_child(const mw_imap_value *v, uint32_t i)
+{
+    if (!v || i >= v->count)
+        return NULL;
+    const mw_imap_value *c = v + 1;
+    while (i--)
+        c += c->subtree;
+    return c;
+}
+
+int mw_imap_value_is_nil(const mw_imap_value *v)
+{
+    return v && v->type == MW_IMAP_V_ATOM && (v->flags & MW_IMAP_VF_NIL);
+}
+
+int mw_imap_value_is_string(const mw_imap_value *v)
+{
+    return v && (v->type == MW_IMAP_V_QUOTED || v->type == MW_IMAP_V_LITERAL);
+}
+
+int mw_imap_value_is_atom(const mw_imap_value *v, const char *word)
+{
+    return v && word && v->type == MW_IMAP_V_ATOM &&
+           mwi_imap_span_is(v->str.ptr, v->str.len, word);
+}
+
+static int is_stringish(uint8_t t)
+{
+    return t == MW_IMAP_V_QUOTED || t == MW_IMAP_V_LITERAL;
+}
+
+static int node_equal(const mw_imap_value *a, const mw_imap_value *b)
+{
+    const uint8_t keep = MW_IMAP_VF_NIL | MW_IMAP_VF_LIT8 |
+                         MW_IMAP_VF_STREAMED | MW_IMAP_VF_PARTIAL |
+                         MW_IMAP_VF_PARTIAL_LEN;
+    if (a->type != b->type && !(is_stringish(a->type) && is_stringish(b->type)))
+        return 0;
+    if ((a->flags & keep) != (b->flags & keep) || a->count != b->count ||
+        a->subtree != b->subtree)
+        return 0;
+    if ((a->flags & MW_IMAP_VF_STREAMED) && a->num != b->num)
+        return 0;
+    if ((a->flags & MW_IMAP_VF_PARTIAL) && a->num != b->num)
+        return 0;
+    if ((a->flags & MW_IMAP_VF_PARTIAL_LEN) && a->num2 != b->num2)
+        return 0;
+    if (a->str.len != b->str.len)
+        return 0;
+    return a->str.len == 0 || memcmp(a->str.ptr, b->str.ptr, a->str.len) == 0;
+}
+
+int mw_imap_value_equal(const mw_imap_value *a, const mw_imap_value *b)
+{
+    if (!a || !b)
+        return a == b;
+    if (a->subtree != b->subtree)
+        return 0;
+    for (uint32_t k = 0; k < a->subtree; k++)
+        if (!node_equal(a + k, b + k))
+            return 0;
+    return 1;
+}
+
+int mw_imap_unit_equal(const mw_imap_unit *a, const mw_imap_unit *b)
+{
+    if (!a || !b)
+        return a == b;
+    if (a->kind != b->kind || a->n_top != b->n_top ||
+        a->n_values != b->n_values || a->tag.len != b->tag.len)
+        return 0;
+    if (a->tag.len && memcmp(a->tag.ptr, b->tag.ptr, a->tag.len) != 0)
+        return 0;
+    for (uint32_t k = 0; k < a->n_values; k++)
+        if (!node_equal(a->values + k, b->values + k))
+            return 0;
+    return 1;
+}
+
+/* ------------------------------------------------------------------ */
+/* Grammar checks                                                      */
+/* ------------------------------------------------------------------ */
+
+static mw_status bad(mw_imap_error *err, const mw_imap_value *at,
+                     uint64_t fallback, const char *expected)
+{
+    if (err) {
+        err->offset = at ? at->offset : fallback;
+        err->expected = expected;
+    }
+    return MW_E_SYNTAX;
+}
+
+static int is_nstring(const mw_imap_value *v)
+{
+    return mw_imap_value_is_nil(v) || mw_imap_value_is_string(v);
+}
+
+static int is_astring(const mw_imap_value *v)
+{
+    return v && (v->type == MW_IMAP_V_ATOM || mw_imap_value_is_string(v));
+}
+
+static int is_number(const mw_imap_value *v)
+{
+    return v && v->type == MW_IMAP_V_ATOM && (v->flags & MW_IMAP_VF_NUMBER);
+}
+
+static int is_list(const mw_imap_value *v)
+{
+    return v && v->type == MW_IMAP_V_LIST;
+}
+
+static int all_atoms(const mw_imap_value *first, uint32_t n)
+{
+    const mw_imap_value *v = first;
+    for (uint32_t i = 0; i < n; i++, v += v->subtree)
+        if (v->type != MW_IMAP_V_ATOM)
+            return 0;
+    return 1;
+}
+
+static int all_numbers(const mw_imap_value *first, uint32_t n)
+{
+    const mw_imap_value *v = first;
+    for (uint32_t i = 0; i < n; i++, v += v->subtree)
+        if (!is_number(v))
+            return 0;
+    return 1;
+}
+
+/* A sequence set, as an atom; "$" is accepted too (RFC 5182). */
+static int is_seqset(const mw_imap_value *v)
+{
+    size_t n;
+    return v && v->type == MW_IMAP_V_ATOM &&
+           mw_imap_seqset_parse(v->str.ptr, v->str.len, NULL, 0, &n, NULL) ==
+               MW_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* Response codes                                                      */
+/* ------------------------------------------------------------------ */
+
+typedef struct name_map {
+    const char *name;
+    uint32_t value;
+} name_map;
+
+static const name_map code_names[] = {
+    {"ALERT", MW_IMAP_C_ALERT},
+    {"CAPABILITY", MW_IMAP_C_CAPABILITY},
+    {"PERMANENTFLAGS", MW_IMAP_C_PERMANENTFLAGS},
+    {"READ-ONLY", MW_IMAP_C_READ_ONLY},
+    {"READ-WRITE", MW_IMAP_C_READ_WRITE},
+    {"TRYCREATE", MW_IMAP_C_TRYCREATE},
+    {"UIDNEXT", MW_IMAP_C_UIDNEXT},
+    {"UIDVALIDITY", MW_IMAP_C_UIDVALIDITY},
+    {"UNSEEN", MW_IMAP_C_UNSEEN},
+    {"APPENDUID", MW_IMAP_C_APPENDUID},
+    {"COPYUID", MW_IMAP_C_COPYUID},
+    {"HIGHESTMODSEQ", MW_IMAP_C_HIGHESTMODSEQ},
+    {"NOMODSEQ", MW_IMAP_C_NOMODSEQ},
+    {"MODIFIED", MW_IMAP_C_MODIFIED},
+    {"CLOSED", MW_IMAP_C_CLOSED},
+    {"BADCHARSET", MW_IMAP_C_BADCHARSET},
+    {"PARSE", MW_IMAP_C_PARSE},
+    {"UIDNOTSTICKY", MW_IMAP_C_UIDNOTSTICKY},
+    {"UNAVAILABLE", MW_IMAP_C_UNAVAILABLE},
+    {"AUTHENTICATIONFAILED", MW_IMAP_C_AUTHENTICATIONFAILED},
+    {"AUTHORIZATIONFAILED", MW_IMAP_C_AUTHORIZATIONFAILED},
+    {"EXPIRED", MW_IMAP_C_EXPIRED},
+    {"PRIVACYREQUIRED", MW_IMAP_C_PRIVACYREQUIRED},
+    {"CONTACTADMIN", MW_IMAP_C_CONTACTADMIN},
+    {"NOPERM", MW_IMAP_C_NOPERM},
+    {"INUSE", MW_IMAP_C_INUSE},
+    {"EXPUNGEISSUED", MW_IMAP_C_EXPUNGEISSUED},
+    {"CORRUPTION", MW_IMAP_C_CORRUPTION},
+    {"SERVERBUG", MW_IMAP_C_SERVERBUG},
+    {"CLIENTBUG", MW_IMAP_C_CLIENTBUG},
+    {"CANNOT", MW_IMAP_C_CANNOT},
+    {"LIMIT", MW_IMAP_C_LIMIT},
+    {"OVERQUOTA", MW_IMAP_C_OVERQUOTA},
+    {"ALREADYEXISTS", MW_IMAP_C_ALREADYEXISTS},
+    {"NONEXISTENT", MW_IMAP_C_NONEXISTENT},
+    {"HASCHILDREN", MW_IMAP_C_HASCHILDREN},
+    {"COMPRESSIONACTIVE", MW_IMAP_C_COMPRESSIONACTIVE},
+    {"UNKNOWN-CTE", MW_IMAP_C_UNKNOWN_CTE},
+};
+
+static uint32_t lookup(const name_map *m, size_t n, mw_span s, uint32_t dflt)
+{
+    for (size_t i = 0; i < n; i++)
+        if (mwi_imap_span_is(s.ptr, s.len, m[i].name))
+            return m[i].value;
+    return dflt;
+}
+
+static mw_status code_args(mw_imap_code *c, const mw_imap_value *v,
+                           mw_imap_error *err)
+{
+    const mw_imap_value *a = c->args;
+    const mw_imap_value *b = a ? a + a->subtree : NULL;
+    const mw_imap_value *d = c->n_args > 2 ? b + b->subtree : NULL;
+    switch (c->type) {
+    case MW_IMAP_C_UIDNEXT:
+    case MW_IMAP_C_UIDVALIDITY:
+    case MW_IMAP_C_UNSEEN:
+    case MW_IMAP_C_HIGHESTMODSEQ:
+        if (c->n_args != 1 || !is_number(a))
+            return bad(err, a, v->offset, "number");
+        c->number = a->num;
+        return MW_OK;
+    case MW_IMAP_C_APPENDUID:
+        if (c->n_args != 2 || !is_number(a))
+            return bad(err, a, v->offset, "number");
+        if (!is_seqset(b))
+            return bad(err, b, v->offset, "uid-set");
+        c->number = a->num;
+        return MW_OK;
+    case MW_IMAP_C_COPYUID:
+        if (c->n_args != 3 || !is_number(a))
+            return bad(err, a, v->offset, "number");
+        if (!is_seqset(b))
+            return bad(err, b, v->offset, "uid-set");
+        if (!is_seqset(d))
+            return bad(err, d, v->offset, "uid-set");
+        c->number = a->num;
+        return MW_OK;
+    case MW_IMAP_C_MODIFIED:
+        if (c->n_args != 1 || !is_seqset(a))
+            return bad(err, a, v->offset, "sequence-set");
+        return MW_OK;
+    case MW_IMAP_C_PERMANENTFLAGS:
+        if (c->n_args != 1 || !is_list(a) || !all_atoms(a + 1, a->count))
+            return bad(err, a, v->offset, "flag list");
+        return MW_OK;
+    case MW_IMAP_C_CAPABILITY:
+        if (c->n_args < 1 || !all_atoms(a, c->n_args))
+            return bad(err, a, v->offset, "capability");
+        return MW_OK;
+    case MW_IMAP_C_BADCHARSET:
+        if (c->n_args > 1 || (c->n_args == 1 && !is_list(a)))
+            return bad(err, a, v->offset, "charset list");
+        return MW_OK;
+    default:
+        /* Codes without defined arguments keep whatever they carry:
+         * servers append explanations (e.g. "[ALERT ...]" variants), and
+         * RFC 3501 allows text after unknown codes. */
+        return MW_OK;
+    }
+}
+
+mw_status mw_imap_code_get(const mw_imap_value *v, mw_imap_code *c,
+                           mw_imap_error *err)
+{
+    if (!v || !c || v->type != MW_IMAP_V_CODE)
+        return MW_E_ARG;
+    memset(c, 0, sizeof(*c));
+    c->name = v->str;
+    c->n_args = v->count;
+    c->args = v->count ? v + 1 : NULL;
+    c->type = lookup(code_names, MWI_ARRAY_LEN(code_names), v->str,
+                     MW_IMAP_C_UNKNOWN);
+    return code_args(c, v, err);
+}
+
+/* ------------------------------------------------------------------ */
+/* ENVELOPE and addresses                                              */
+/* ------------------------------------------------------------------ */
+
+mw_status mw_imap_address_get(const mw_imap_value *v, mw_imap_address *a,
+                              mw_imap_error *err)
+{
+    if (!v || !a)
+        return MW_E_ARG;
+    if (!is_list(v) || v->count != 4)
+        return bad(err, v, 0, "address");
+    const mw_imap_value *f = v + 1;
+    const mw_imap_value **out[4] = {&a->name, &a->adl, &a->mailbox, &a->host};
+    for (int i = 0; i < 4; i++, f += f->subtree) {
+        if (!is_nstring(f))
+            return bad(err, f, 0, "nstring");
+        *out[i] = f;
+    }
+    return MW_OK;
+}
+
+static mw_status address_list(const mw_imap_value *v, mw_imap_error *err)
+{
+    if (mw_imap_value_is_nil(v))
+        return MW_OK;
+    /* An empty list "()" is tolerated for NIL: it is unambiguous and some
+     * servers write it for an empty header. */
+    if (!is_list(v))
+        return bad(err, v, 0, "address list");
+    const mw_imap_value *a = v + 1;
+    for (uint32_t i = 0; i < v->count; i++, a += a->subtree) {
+        mw_imap_address addr;
+        mw_status st = mw_imap_address_get(a, &addr, err);
+        if (st != MW_OK)
+            return st;
+    }
+    return MW_OK;
+}
+
+mw_status mw_imap_envelope_get(const mw_imap_value *v, mw_imap_envelope *e,
+                               mw_imap_error *err)
+{
+    if (!v || !e)
+        return MW_E_ARG;
+    if (!is_list(v) || v->count != 10)
+        return bad(err, v, 0, "envelope");
+    const mw_imap_value **out[10] = {
+        &e->date, &e->subject, &e->from, &e->sender,      &e->reply_to,
+        &e->to,   &e->cc,      &e->bcc,  &e->in_reply_to, &e->message_id};
+    const mw_imap_value *f = v + 1;
+    for (int i = 0; i < 10; i++, f += f->subtree) {
+        *out[i] = f;
+        mw_status st = MW_OK;
+        if (i >= 2 && i <= 7)
+            st = address_list(f, err);
+        else if (!is_nstring(f))
+            st = bad(err, f, 0, "nstring");
+        if (st != MW_OK)
+            return st;
+    }
+    return MW_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* BODYSTRUCTURE                                                       */
+/* ------------------------------------------------------------------ */
+
+static int is_param_list(const mw_imap_value *v)
+{
+    if (mw_imap_value_is_nil(v))
+        return 1;
+    /* "()" is tolerated as an empty parameter list: several servers send
+     * it, and it cannot be mistaken for anything else. */
+    if (!is_list(v) || v->count % 2)
+        return 0;
+    const mw_imap_value *c = v + 1;
+    for (uint32_t i = 0; i < v->count; i++, c += c->subtree)
+        if (!mw_imap_value_is_string(c))
+            return 0;
+    return 1;
+}
+
+static int is_body_extension(const mw_imap_value *v, int depth)
+{
+    if (depth > BODY_DEPTH_MAX)
+        return 0;
+    if (is_nstring(v) || is_number(v))
+        return 1;
+    if (!is_list(v) || v->count == 0)
+        return 0;
+    const mw_imap_value *c = v + 1;
+    for (uint32_t i = 0; i < v->count; i++, c += c->subtree)
+        if (!is_body_extension(c, depth + 1))
+            return 0;
+    return 1;
+}
+
+static int is_disposition(const mw_imap_value *v)
+{
+    if (mw_imap_value_is_nil(v))
+        return 1;
+    return is_list(v) && v->count == 2 && mw_imap_value_is_string(v + 1) &&
+           is_param_list(v + 2);
+}
+
+static int is_language(const mw_imap_value *v)
+{
+    if (is_nstring(v))
+        return 1;
+    if (!is_list(v) || v->count == 0)
+        return 0;
+    const mw_imap_value *c = v + 1;
+    for (uint32_t i = 0; i < v->count; i++, c += c->subtree)
+        if (!mw_imap_value_is_string(c))
+            return 0;
+    return 1;
+}
+
+/* Extension fields after the fixed part: the first is md5 (single part)
+ * or params (multipart), then disposition, language, location, more. */
+static mw_status body_extensions(const mw_imap_value *f, uint32_t left,
+                                 mw_imap_body *b, mw_imap_error *err)
+{
+    if (left == 0)
+        return MW_OK;
+    if (b->multipart) {
+        if (!is_param_list(f))
+            return bad(err, f, 0, "body parameters");
+        b->params = f;
+    } else {
+        if (!is_nstring(f))
+            return bad(err, f, 0, "body MD5");
+        b->md5 = f;
+    }
+    f += f->subtree;
+    if (--left == 0)
+        return MW_OK;
+    if (!is_disposition(f))
+        return bad(err, f, 0, "body disposition");
+    b->disposition = f;
+    f += f->subtree;
+    if (--left == 0)
+        return MW_OK;
+    if (!is_language(f))
+        return bad(err, f, 0, "body language");
+    b->language = f;
+    f += f->subtree;
+    if (--left == 0)
+        return MW_OK;
+    if (!is_nstring(f))
+        return bad(err, f, 0, "body location");
+    b->location = f;
+    f += f->subtree;
+    if (--left == 0)
+        return MW_OK;
+    b->extension = f;
+    b->n_extension = left;
+    for (; left; left--, f += f->subtree)
+        if (!is_body_extension(f, 0))
+            return bad(err, f, 0, "body extension");
+    return MW_OK;
+}
+
+static mw_status body_get(const mw_imap_value *v, mw_imap_body *b,
+                          mw_imap_error *err, int depth);
+
+static mw_status body_multipart(const mw_imap_value *v, mw_imap_body *b,
+                                mw_imap_error *err, int depth)
+{
+    const mw_imap_value *f = v + 1;
+    uint32_t i = 0;
+    b->multipart = 1;
+    b->parts = f;
+    for (; i < v->count && is_list(f); i++, f += f->subtree) {
+        mw_imap_body sub;
+        mw_status st = body_get(f, &sub, err, depth + 1);
+        if (st != MW_OK)
+            return st;
+        b->n_parts++;
+    }
+    if (i == v->count || !mw_imap_value_is_string(f))
+        return bad(err, i == v->count ? v : f, 0, "media subtype");
+    b->subtype = f;
+    return body_extensions(f + f->subtree, v->count - i - 1, b, err);
+}
+
+static mw_status body_single(const mw_imap_value *v, mw_imap_body *b,
+                             mw_imap_error *err, int depth)
+{
+    if (v->count < 7)
+        return bad(err, v, 0, "body fields");
+    const mw_imap_value *f = v + 1;
+    if (!mw_imap_value_is_string(f))
+        return bad(err, f, 0, "media type");
+    b->type = f;
+    f += f->subtree;
+    if (!mw_imap_value_is_string(f))
+        return bad(err, f, 0, "media subtype");
+    b->subtype = f;
+    f += f->subtree;
+    if (!is_param_list(f))
+        return bad(err, f, 0, "body parameters");
+    b->params = f;
+    f += f->subtree;
+    if (!is_nstring(f))
+        return bad(err, f, 0, "body id");
+    b->id = f;
+    f += f->subtree;
+    if (!is_nstring(f))
+        return bad(err, f, 0, "body description");
+    b->description = f;
+    f += f->subtree;
+    /* NIL is tolerated for body-fld-enc: it is unambiguous, and a server
+     * that lost a part's Content-Transfer-Encoding has nothing better. */
+    if (!is_nstring(f))
+        return bad(err, f, 0, "body encoding");
+    b->encoding = f;
+    f += f->subtree;
+    if (!is_number(f))
+        return bad(err, f, 0, "body size");
+    b->octets = f;
+    f += f->subtree;
+    uint32_t used = 7;
+    int message =
+        mwi_imap_span_is(b->type->str.ptr, b->type->str.len, "MESSAGE") &&
+        (mwi_imap_span_is(b->subtype->str.ptr, b->subtype->str.len, "RFC822") ||
+         mwi_imap_span_is(b->subtype->str.ptr, b->subtype->str.len, "GLOBAL"));
+    int text = mwi_imap_span_is(b->type->str.ptr, b->type->str.len, "TEXT");
+    if (message && v->count >= 10 && is_list(f)) {
+        mw_imap_envelope env;
+        mw_status st = mw_imap_envelope_get(f, &env, err);
+        if (st != MW_OK)
+            return st;
+        b->envelope = f;
+        f += f->subtree;
+        mw_imap_body inner;
+        if ((st = body_get(f, &inner, err, depth + 1)) != MW_OK)
+            return st;
+        b->body = f;
+        f += f->subtree;
+        if (!is_number(f))
+            return bad(err, f, 0, "body lines");
+        b->lines = f;
+        f += f->subtree;
+        used += 3;
+    } else if (message || text) {
+        if (used >= v->count || !is_number(f))
+            return bad(err, used >= v->count ? v : f, 0, "body lines");
+        b->lines = f;
+        f += f->subtree;
+        used += 1;
+    }
+    return body_extensions(f, v->count - used, b, err);
+}
+
+static mw_status body_get(const mw_imap_value *v, mw_imap_body *b,
+                          mw_imap_error *err, int depth)
+{
+    memset(b, 0, sizeof(*b));
+    if (depth > BODY_DEPTH_MAX)
+        return bad(err, v, 0, "shallower body");
+    if (!is_list(v) || v->count == 0)
+        return bad(err, v, 0, "body");
+    if (is_list(v + 1))
+        return body_multipart(v, b, err, depth);
+    return body_single(v, b, err, depth);
+}
+
+mw_status mw_imap_body_get(const mw_imap_value *v, mw_imap_body *b,
+                           mw_imap_error *err)
+{
+    if (!v || !b)
+        return MW_E_ARG;
+    return body_get(v, b, err, 0);
+}
+
+/* ------------------------------------------------------------------ */
+/* FETCH                                                               */
+/* ------------------------------------------------------------------ */
+
+static const name_map fetch_atoms[] = {
+    {"FLAGS", MW_IMAP_FA_FLAGS},
+    {"UID", MW_IMAP_FA_UID},
+    {"INTERNALDATE", MW_IMAP_FA_INTERNALDATE},
+    {"RFC822.SIZE", MW_IMAP_FA_RFC822_SIZE},
+    {"MODSEQ", MW_IMAP_FA_MODSEQ},
+    {"ENVELOPE", MW_IMAP_FA_ENVELOPE},
+    {"BODYSTRUCTURE", MW_IMAP_FA_BODYSTRUCTURE},
+    {"BODY", MW_IMAP_FA_BODY},
+    {"RFC822", MW_IMAP_FA_RFC822},
+    {"RFC822.HEADER", MW_IMAP_FA_RFC822_HEADER},
+    {"RFC822.TEXT", MW_IMAP_FA_RFC822_TEXT},
+};
+
+static uint32_t fetch_att(const mw_imap_value *name)
+{
+    if (name->type == MW_IMAP_V_ATOM)
+        return lookup(fetch_atoms, MWI_ARRAY_LEN(fetch_atoms), name->str,
+                      MW_IMAP_FA_UNKNOWN);
+    if (name->type != MW_IMAP_V_SECTION)
+        return MW_IMAP_FA_UNKNOWN;
+    if (mwi_imap_span_is(name->str.ptr, name->str.len, "BINARY.SIZE"))
+        return MW_IMAP_FA_BINARY_SIZE;
+    if (mwi_imap_span_is(name->str.ptr, name->str.len, "BINARY"))
+        return MW_IMAP_FA_BINARY;
+    /* "BODY.PEEK[...]" in a response is taken as BODY[...]: servers have
+     * been seen echoing the command's attribute name. */
+    return MW_IMAP_FA_BODY_SECTION;
+}
+
+static mw_status fetch_value(mw_imap_fetch_item *it, mw_imap_error *err)
+{
+    const mw_imap_value *v = it->value;
+    mw_imap_envelope env;
+    mw_imap_body body;
+    switch (it->att) {
+    case MW_IMAP_FA_FLAGS:
+        if (!is_list(v) || !all_atoms(v + 1, v->count))
+            return bad(err, v, 0, "flag list");
+        return MW_OK;
+    case MW_IMAP_FA_UID:
+    case MW_IMAP_FA_RFC822_SIZE:
+    case MW_IMAP_FA_BINARY_SIZE:
+        if (!is_number(v))
+            return bad(err, v, 0, "number");
+        it->number = v->num;
+        return MW_OK;
+    case MW_IMAP_FA_MODSEQ:
+        if (!is_list(v) || v->count != 1 || !is_number(v + 1))
+            return bad(err, v, 0, "(mod-sequence)");
+        it->number = v[1].num;
+        return MW_OK;
+    case MW_IMAP_FA_INTERNALDATE:
+        if (!mw_imap_value_is_string(v))
+            return bad(err, v, 0, "date-time");
+        return MW_OK;
+    case MW_IMAP_FA_ENVELOPE:
+        return mw_imap_envelope_get(v, &env, err);
+    case MW_IMAP_FA_BODY:
+    case MW_IMAP_FA_BODYSTRUCTURE:
+        return mw_imap_body_get(v, &body, err);
+    case MW_IMAP_FA_BODY_SECTION:
+    case MW_IMAP_FA_BINARY:
+    case MW_IMAP_FA_RFC822:
+    case MW_IMAP_FA_RFC822_HEADER:
+    case MW_IMAP_FA_RFC822_TEXT:
+        if (!is_nstring(v))
+            return bad(err, v, 0, "nstring");
+        return MW_OK;
+    default:
+        return MW_OK;
+    }
+}
+
+mw_status mw_imap_fetch_item_get(const mw_imap_value *list, uint32_t i,
+                                 mw_imap_fetch_item *item, mw_imap_error *err)
+{
+    if (!list || !item || !is_list(list))
+        return MW_E_ARG;
+    memset(item, 0, sizeof(*item));
+    if (list->count % 2)
+        return bad(err, list, 0, "fetch attribute value");
+    if ((uint64_t)i * 2 >= list->count)
+        return MW_DONE;
+    const mw_imap_value *name = mw_imap_value_child(list, i * 2);
+    if (name->type != MW_IMAP_V_ATOM && name->type != MW_IMAP_V_SECTION)
+        return bad(err, name, 0, "fetch attribute");
+    item->name = name;
+    item->value = name + name->subtree;
+    item->att = fetch_att(name);
+    return fetch_value(item, err);
+}
+
+/* ------------------------------------------------------------------ */
+/* Responses                                                           */
+/* ------------------------------------------------------------------ */
+
+static const name_map status_names[] = {
+    {"OK", MW_IMAP_R_OK},   {"NO", MW_IMAP_R_NO},
+    {"BAD", MW_IMAP_R_BAD}, {"PREAUTH", MW_IMAP_R_PREAUTH},
+    {"BYE", MW_IMAP_R_BYE},
+};
+
+static const name_map data_names[] = {
+    {"CAPABILITY", MW_IMAP_R_CAPABILITY},
+    {"LIST", MW_IMAP_R_LIST},
+    {"LSUB", MW_IMAP_R_LSUB},
+    {"STATUS", MW_IMAP_R_STATUS},
+    {"SEARCH", MW_IMAP_R_SEARCH},
+    {"ESEARCH", MW_IMAP_R_ESEARCH},
+    {"FLAGS", MW_IMAP_R_FLAGS},
+    {"VANISHED", MW_IMAP_R_VANISHED},
+    {"NAMESPACE", MW_IMAP_R_NAMESPACE},
+    {"ENABLED", MW_IMAP_R_ENABLED},
+    {"ID", MW_IMAP_R_ID},
+    {"QUOTA", MW_IMAP_R_QUOTA},
+    {"QUOTAROOT", MW_IMAP_R_QUOTAROOT},
+    {"SORT", MW_IMAP_R_SORT},
+    {"THREAD", MW_IMAP_R_THREAD},
+};
+
+static const name_map numbered_names[] = {
+    {"EXISTS", MW_IMAP_R_EXISTS},
+    {"RECENT", MW_IMAP_R_RECENT},
+    {"EXPUNGE", MW_IMAP_R_EXPUNGE},
+    {"FETCH", MW_IMAP_R_FETCH},
+};
+
+/* resp-text: optional code, optional text. */
+static mw_status resp_text(const mw_imap_value *v, uint32_t n,
+                           mw_imap_response *r, mw_imap_error *err)
+{
+    if (n && v->type == MW_IMAP_V_CODE) {
+        mw_status st = mw_imap_code_get(v, &r->code, err);
+        if (st != MW_OK)
+            return st;
+        v += v->subtree;
+        n--;
+    }
+    if (n && v->type == MW_IMAP_V_TEXT) {
+        r->text = v->str;
+        n--;
+    }
+    if (n)
+        return bad(err, v, 0, "CRLF");
+    return MW_OK;
+}
+
+static mw_status namespace_arg(const mw_imap_value *v, mw_imap_error *err)
+{
+    if (mw_imap_value_is_nil(v))
+        return MW_OK;
+    if (!is_list(v) || v->count == 0)
+        return bad(err, v, 0, "namespace");
+    const mw_imap_value *d = v + 1;
+    for (uint32_t i = 0; i < v->count; i++, d += d->subtree)
+        if (!is_list(d) || d->count < 2 || !mw_imap_value_is_string(d + 1) ||
+            !(mw_imap_value_is_nil(d + 2) || mw_imap_value_is_string(d + 2)))
+            return bad(err, d, 0, "namespace descriptor");
+    return MW_OK;
+}
+
+static mw_status check_list(const mw_imap_response *r, mw_imap_error *err)
+{
+    const mw_imap_value *a = r->args;
+    if (r->n_args < 3 || !is_list(a) || !all_atoms(a + 1, a->count))
+        return bad(err, a, 0, "mailbox flags");
+    const mw_imap_value *d = a + a->subtree;
+    /* A literal delimiter is accepted too: it is still one character,
+     * and an 8-bit one cannot be re-sent quoted without UTF8=ACCEPT. */
+    if (!mw_imap_value_is_nil(d) &&
+        !(mw_imap_value_is_string(d) && d->str.len == 1))
+        return bad(err, d, 0, "hierarchy delimiter");
+    const mw_imap_value *m = d + d->subtree;
+    if (!is_astring(m))
+        return bad(err, m, 0, "mailbox");
+    return MW_OK;
+}
+
+static mw_status check_status(const mw_imap_response *r, mw_imap_error *err)
+{
+    const mw_imap_value *m = r->args;
+    if (r->n_args != 2 || !is_astring(m))
+        return bad(err, m, 0, "mailbox");
+    const mw_imap_value *l = m + m->subtree;
+    if (!is_list(l) || l->count % 2)
+        return bad(err, l, 0, "status attributes");
+    const mw_imap_value *c = l + 1;
+    for (uint32_t i = 0; i < l->count; i += 2) {
+        if (c->type != MW_IMAP_V_ATOM)
+            return bad(err, c, 0, "status attribute");
+        c += c->subtree;
+        if (!is_number(c))
+            return bad(err, c, 0, "number");
+        c += c->subtree;
+    }
+    return MW_OK;
+}
+
+static mw_status check_search(const mw_imap_response *r, mw_imap_error *err)
+{
+    const mw_imap_value *a = r->args;
+    for (uint32_t i = 0; i < r->n_args; i++, a += a->subtree) {
+        if (is_number(a))
+            continue;
+        /* CONDSTORE: "(MODSEQ n)" closes the list (RFC 7162 3.1.5). */
+        if (i + 1 == r->n_args && is_list(a) && a->count == 2 &&
+            mw_imap_value_is_atom(a + 1, "MODSEQ") && is_number(a + 2))
+            continue;
+        return bad(err, a, 0, "number");
+    }
+    return MW_OK;
+}
+
+static mw_status check_data(const mw_imap_response *r, mw_imap_error *err,
+                            uint64_t end)
+{
+    const mw_imap_value *a = r->args;
+    mw_imap_fetch_item it;
+    switch (r->type) {
+    case MW_IMAP_R_CAPABILITY:
+    case MW_IMAP_R_ENABLED:
+        if ((r->type == MW_IMAP_R_CAPABILITY && r->n_args == 0) ||
+            !all_atoms(a, r->n_args))
+            return bad(err, a, end, "capability");
+        return MW_OK;
+    case MW_IMAP_R_LIST:
+    case MW_IMAP_R_LSUB:
+        return check_list(r, err);
+    case MW_IMAP_R_STATUS:
+        return check_status(r, err);
+    case MW_IMAP_R_SEARCH:
+        return check_search(r, err);
+    case MW_IMAP_R_SORT:
+        if (!all_numbers(a, r->n_args))
+            return bad(err, a, end, "number");
+        return MW_OK;
+    case MW_IMAP_R_FLAGS:
+        if (r->n_args != 1 || !is_list(a) || !all_atoms(a + 1, a->count))
+            return bad(err, a, end, "flag list");
+        return MW_OK;
+    case MW_IMAP_R_EXISTS:
+    case MW_IMAP_R_RECENT:
+    case MW_IMAP_R_EXPUNGE:
+        if (r->n_args)
+            return bad(err, a, end, "CRLF");
+        return MW_OK;
+    case MW_IMAP_R_FETCH:
+        if (r->n_args != 1 || !is_list(a))
+            return bad(err, a, end, "fetch attributes");
+        for (uint32_t i = 0;; i++) {
+            mw_status st = mw_imap_fetch_item_get(a, i, &it, err);
+            if (st == MW_DONE)
+                return MW_OK;
+            if (st != MW_OK)
+                return st;
+        }
+    case MW_IMAP_R_VANISHED:
+        if (r->n_args == 2 && is_list(a) && a->count == 1 &&
+            mw_imap_value_is_atom(a + 1, "EARLIER"))
+            a += a->subtree;
+        else if (r->n_args != 1)
+            return bad(err, a, end, "(EARLIER) or known-uids");
+        if (!is_seqset(a))
+            return bad(err, a, end, "known-uids");
+        return MW_OK;
+    case MW_IMAP_R_NAMESPACE:
+        if (r->n_args != 3)
+            return bad(err, a, end, "three namespaces");
+        for (int i = 0; i < 3; i++, a += a->subtree) {
+            mw_status st = namespace_arg(a, err);
+            if (st != MW_OK)
+                return st;
+        }
+        return MW_OK;
+    case MW_IMAP_R_ID:
+        if (r->n_args != 1 || !(mw_imap_value_is_nil(a) || is_list(a)))
+            return bad(err, a, end, "ID parameters");
+        return MW_OK;
+    case MW_IMAP_R_QUOTA:
+        if (r->n_args != 2 || !is_astring(a) || !is_list(a + a->subtree))
+            return bad(err, a, end, "quota root and resources");
+        return MW_OK;
+    case MW_IMAP_R_QUOTAROOT:
+        for (uint32_t i = 0; i < r->n_args; i++, a += a->subtree)
+            if (!is_astring(a))
+                return bad(err, a, end, "mailbox");
+        if (r->n_args == 0)
+            return bad(err, NULL, end, "mailbox");
+        return MW_OK;
+    case MW_IMAP_R_THREAD:
+        for (uint32_t i = 0; i < r->n_args; i++, a += a->subtree)
+            if (!is_list(a))
+                return bad(err, a, end, "thread list");
+        return MW_OK;
+    default:
+        return MW_OK;
+    }
+}
+
+static mw_status untagged(const mw_imap_unit *u, mw_imap_response *r,
+                          mw_imap_error *err)
+{
+    const mw_imap_value *v = u->values;
+    uint64_t end = u->end;
+    if (u->n_top == 0 || v->type != MW_IMAP_V_ATOM)
+        return bad(err, v, end, "response keyword");
+    r->name = v->str;
+    uint32_t st_type = lookup(status_names, MWI_ARRAY_LEN(status_names), v->str,
+                              MW_IMAP_R_UNKNOWN);
+    if (st_type != MW_IMAP_R_UNKNOWN) {
+        r->type = st_type;
+        return resp_text(v + 1, u->n_top - 1, r, err);
+    }
+    r->args = u->n_top > 1 ? v + 1 : NULL;
+    r->n_args = u->n_top - 1;
+    if (is_number(v) && u->n_top >= 2 && v[1].type == MW_IMAP_V_ATOM) {
+        r->number = v->num;
+        r->name = v[1].str;
+        r->type = lookup(numbered_names, MWI_ARRAY_LEN(numbered_names),
+                         v[1].str, MW_IMAP_R_UNKNOWN);
+        r->args = u->n_top > 2 ? v + 2 : NULL;
+        r->n_args = u->n_top - 2;
+    } else {
+        r->type = lookup(data_names, MWI_ARRAY_LEN(data_names), v->str,
+                         MW_IMAP_R_UNKNOWN);
+    }
+    /* Unknown data is kept as it came: extensions add responses all the
+     * time and the generic tree holds them. */
+    return check_data(r, err, end);
+}
+
+mw_status mw_imap_response_get(const mw_imap_unit *u, uint32_t flags,
+                               mw_imap_response *r, mw_imap_error *err)
+{
+    (void)flags;
+    if (!u || !r || (u->n_top && !u->values))
+        return MW_E_ARG;
+    memset(r, 0, sizeof(*r));
+    r->kind = u->kind;
+    r->tag = u->tag;
+    switch (u->kind) {
+    case MW_IMAP_UNIT_CONTINUATION:
+        r->type = MW_IMAP_R_CONTINUATION;
+        return resp_text(u->values, u->n_top, r, err);
+    case MW_IMAP_UNIT_TAGGED: {
+        const mw_imap_value *v = u->values;
+        if (u->n_top == 0 || !(mw_imap_value_is_atom(v, "OK") ||
+                               mw_imap_value_is_atom(v, "NO") ||
+                               mw_imap_value_is_atom(v, "BAD")))
+            return bad(err, v, u->offset, "OK, NO or BAD");
+        r->name = v->str;
+        r->type = lookup(status_names, MWI_ARRAY_LEN(status_names), v->str,
+                         MW_IMAP_R_UNKNOWN);
+        return resp_text(v + 1, u->n_top - 1, r, err);
+    }
+    case MW_IMAP_UNIT_UNTAGGED:
+        return untagged(u, r, err);
+    default:
+        return MW_E_ARG;
+    }
+}
