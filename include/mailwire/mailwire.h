@@ -15,6 +15,7 @@
 #include "mailwire/build.h"
 #include "mailwire/mime.h"
 #include "mailwire/msg.h"
+#include "mailwire/msgtree.h"
 #endif
 #if MW_HAVE_SMTP || MW_HAVE_POP3 || MW_HAVE_IMAP
 #include "mailwire/sasl.h"
@@ -25,6 +26,9 @@
 #include "mailwire/smtp_server.h"
 #endif
 
+#if MW_HAVE_POP3
+#include "mailwire/pop3.h"
+#endif
 #if MW_HAVE_IMAP
 #include "mailwire/imap.h"
 #endif
