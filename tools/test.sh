@@ -2,8 +2,9 @@
 # The whole test suite, as CI runs it:
 #   1. install what is missing (as root; otherwise print the command)
 #   2. formatting (clang-format) and the sans-IO house rules
-#   3. gcc build, -Werror, ASan+UBSan, every unit test and corpus replay
-#   4. clang build, -Werror, ASan+UBSan, the same tests
+#   3. gcc build, -Werror, ASan+UBSan, every unit test, corpus replay,
+#      differential test and interop test against real servers
+#   4. clang build, -Werror, ASan+UBSan, the same tests but interop
 #   5. API reference with doxygen, failing on undocumented declarations
 #   6. install to a temporary prefix; consumers via pkg-config and find_package
 #   7. cross-build of the sans-IO layers for a Cortex-M4 against newlib
@@ -39,7 +40,8 @@ step() { # step NAME COMMAND...
 
 packages=(cmake make gcc clang libclang-rt-14-dev clang-format pkg-config
           libcmocka-dev doxygen gcc-arm-none-eabi libnewlib-arm-none-eabi
-          python3 libssl-dev openssl)
+          python3 libssl-dev openssl
+          postfix dovecot-core dovecot-pop3d dovecot-imapd swaks curl)
 if ! mw_need_packages "${packages[@]}"; then
     echo "summary: 0 passed, 1 failed"
     exit 1
@@ -65,14 +67,15 @@ check_house_rules() {
     return $bad
 }
 
-build_and_test() { # build_and_test DIR CC
+build_and_test() { # build_and_test DIR CC [CTEST-ARGS...]
     local dir=$1 cc=$2
+    shift 2
     cmake -S "$root" -B "$dir" -DCMAKE_C_COMPILER="$cc" -DMW_SANITIZE=ON \
         -DCMAKE_BUILD_TYPE=Debug >"$dir.configure.log" 2>&1 ||
         { cat "$dir.configure.log"; return 1; }
     cmake --build "$dir" -j"$jobs" 2>&1 | grep -E 'error|warning|Error' ; [ "${PIPESTATUS[0]}" = 0 ] || return 1
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-        ctest --test-dir "$dir" -j"$jobs" --output-on-failure
+        ctest --test-dir "$dir" -j"$jobs" --output-on-failure "$@"
 }
 
 build_docs() {
@@ -127,7 +130,8 @@ fuzz_smoke() {
 step "dependencies and formatting" check_format
 step "sans-IO house rules" check_house_rules
 step "gcc build + ASan/UBSan unit tests" build_and_test "$out/gcc" gcc
-step "clang build + ASan/UBSan unit tests" build_and_test "$out/clang" clang
+# The interop tests start real servers; once (in the gcc build) is enough.
+step "clang build + ASan/UBSan unit tests" build_and_test "$out/clang" clang -LE interop
 step "API reference (doxygen)" build_docs
 step "install + pkg-config and find_package consumers" install_and_consume
 step "Cortex-M4 cross-build of the sans-IO core" bash tools/cross.sh "$out/cross"
