@@ -248,7 +248,6 @@ MW_API void mw_limits_default(mw_limits *limits);
  */
 MW_API void mw_limits_resolve(const mw_limits *in, mw_limits *out);
 
-
 /**
  * \name Session I/O contract
  *
