@@ -20,8 +20,8 @@ static size_t wire_len;
 /* The server's side of the conversation, one reply per client step. */
 static const char *const server_replies[] = {
     "220 mx.example.net ESMTP\r\n",
-    "250-mx.example.net\r\n250-PIPELINING\r\n250-8BITMIME\r\n"
-    "250 SIZE 10240000\r\n",
+    ("250-mx.example.net\r\n250-PIPELINING\r\n250-8BITMIME\r\n"
+     "250 SIZE 10240000\r\n"),
     "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n354 End data with <CR><LF>.<CR><LF>\r\n",
     "250 2.0.0 Ok: queued\r\n",
     "221 2.0.0 Bye\r\n",
