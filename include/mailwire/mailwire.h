@@ -34,6 +34,9 @@
 #endif
 #if MW_HAVE_NET
 #include "mailwire/net.h"
+#if MW_HAVE_SMTP
+#include "mailwire/net_send.h"
+#endif
 #endif
 
 #endif /* MAILWIRE_MAILWIRE_H */
