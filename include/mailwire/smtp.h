@@ -62,6 +62,10 @@ extern "C" {
 /** \brief Extra command-line length allowed for RCPT: 500 for NOTIFY /
  *         ORCPT (RFC 3461 section 4). */
 #define MW_SMTP_RCPT_LINE_EXTRA 500u
+/** \brief Extra command-line length allowed for AUTH, so that with the
+ *         default 512 an AUTH line with its initial response may be
+ *         12288 octets, CRLF included (RFC 4954 section 4). */
+#define MW_SMTP_AUTH_LINE_EXTRA 11776u
 /** \brief Default longest local part (RFC 5321 4.5.3.1.1). */
 #define MW_SMTP_LOCAL_MAX_DEFAULT 64u
 /** \brief Default longest domain (RFC 5321 4.5.3.1.2). */
@@ -100,7 +104,8 @@ typedef struct mw_smtp_codec_config {
 
 /** \brief Error reasons (mw_smtp_parse_error::reason). */
 #define MW_SMTP_ERR_NONE 0u
-/** \brief Limit: the command line is too long. */
+/** \brief Limit: the command line is too long (suggested reply
+ *         500 5.5.6, RFC 3463 / RFC 4954). */
 #define MW_SMTP_ERR_LINE_TOO_LONG 1u
 /** \brief Limit: the local part is too long. */
 #define MW_SMTP_ERR_LOCAL_TOO_LONG 2u

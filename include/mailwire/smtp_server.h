@@ -326,9 +326,16 @@ MW_API mw_status mw_smtp_server_auth_random(mw_smtp_server *s,
  */
 MW_API const char *mw_smtp_server_output(const mw_smtp_server *s, size_t *len);
 
-/** \brief \p n bytes of the output were sent (more than pending empties
- *         it). */
-MW_API void mw_smtp_server_output_done(mw_smtp_server *s, size_t n);
+/**
+ * \brief Say that \p n bytes of the output were sent.
+ * \param s The session.
+ * \param n Bytes sent from the start of the mw_smtp_server_output() view.
+ * \return #MW_OK; #MW_E_ARG when \p s is NULL or \p n is more than is
+ *         pending (the output is then emptied, as before this function
+ *         returned a status, so callers that ignore the result keep
+ *         working).
+ */
+MW_API mw_status mw_smtp_server_output_done(mw_smtp_server *s, size_t n);
 
 /**
  * \brief What the session needs next: MW_WANT_WRITE while output is

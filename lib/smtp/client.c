@@ -5,8 +5,6 @@
 
 #include "client_int.h"
 
-/* RFC 4954 section 4: an AUTH command line may be 12288 octets long. */
-#define AUTH_LINE_MAX 12288u
 /* Bytes of output kept free by the body so that the end of data always
  * fits after it. */
 #define OUTPUT_MIN 4096u
@@ -546,17 +544,15 @@ mw_status mw_smtp_client_auth(mw_smtp_client *c, mw_sasl *sasl)
     c->stash = 0;
     if (has_ir)
         cmd.arg2 = encode_scratch(c, raw.data, raw.len, 1);
-    mw_smtp_codec_config cc = c->codec;
-    if (cc.line_max < AUTH_LINE_MAX)
-        cc.line_max = AUTH_LINE_MAX;
-    st = mw_smtp_cmd_write(&cmd, &cc, &c->out);
+    /* The codec allows AUTH lines of 12288 octets (RFC 4954 section 4). */
+    st = mw_smtp_cmd_write(&cmd, &c->codec, &c->out);
     if (st == MW_E_LIMIT && has_ir) {
         /* Too long for one line: send it after the empty challenge
          * instead (RFC 4954 section 4). */
         c->stash = 1;
         c->stash_len = raw.len;
         cmd.arg2.len = 0;
-        st = mw_smtp_cmd_write(&cmd, &cc, &c->out);
+        st = mw_smtp_cmd_write(&cmd, &c->codec, &c->out);
     }
     mwi_wipe(c->scratch, c->scratch_cap);
     if (!c->stash)

@@ -44,10 +44,11 @@ typedef struct err_info {
 } err_info;
 
 /* Indexed by MW_SMTP_ERR_*. The reply codes follow RFC 5321 4.5.3.1.10
- * (500 "line too long", 501 "path too long") and section 4.2.4. */
+ * (500 "line too long", 501 "path too long") and section 4.2.4; a line
+ * too long gets 5.5.6, the enhanced code RFC 4954 registered for it. */
 static const err_info err_table[] = {
     {"no error", 0, ""},
-    {"line too long", 500, "5.5.2"},
+    {"line too long", 500, "5.5.6"},
     {"local part too long", 501, "5.1.3"},
     {"domain too long", 501, "5.1.3"},
     {"path too long", 501, "5.1.3"},
@@ -234,6 +235,8 @@ static uint32_t line_limit(const mwi_smtp_cfg *cfg, uint32_t verb)
         limit += MW_SMTP_MAIL_LINE_EXTRA;
     else if (verb == MW_SMTP_VERB_RCPT)
         limit += MW_SMTP_RCPT_LINE_EXTRA;
+    else if (verb == MW_SMTP_VERB_AUTH)
+        limit += MW_SMTP_AUTH_LINE_EXTRA;
     return limit > UINT32_MAX ? UINT32_MAX : (uint32_t)limit;
 }
 

@@ -170,10 +170,12 @@ static uint32_t codec_line_max(const mw_smtp_server_config *cfg)
 
 static size_t line_capacity(const mw_smtp_server_config *cfg, int heap)
 {
-    size_t cap = (size_t)codec_line_max(cfg) + MW_SMTP_MAIL_LINE_EXTRA;
-    if (heap && cfg->auth_mechs && cap < MW_SMTP_SERVER_AUTH_LINE_MAX)
-        cap = MW_SMTP_SERVER_AUTH_LINE_MAX;
-    return cap;
+    size_t line_max = (size_t)codec_line_max(cfg);
+    /* The codec's own AUTH allowance (RFC 4954 section 4) is only worth
+     * the memory when AUTH is offered. */
+    if (heap && cfg->auth_mechs)
+        return line_max + MW_SMTP_AUTH_LINE_EXTRA;
+    return line_max + MW_SMTP_MAIL_LINE_EXTRA;
 }
 
 static size_t layout_size(const mw_smtp_server_config *cfg, int heap)
@@ -312,10 +314,13 @@ const char *mw_smtp_server_output(const mw_smtp_server *s, size_t *len)
     return s->out.data;
 }
 
-void mw_smtp_server_output_done(mw_smtp_server *s, size_t n)
+mw_status mw_smtp_server_output_done(mw_smtp_server *s, size_t n)
 {
-    if (s)
-        mw_buf_consume(&s->out, n);
+    if (!s)
+        return MW_E_ARG;
+    size_t pending = s->out.len;
+    mw_buf_consume(&s->out, n);
+    return n > pending ? MW_E_ARG : MW_OK;
 }
 
 unsigned mw_smtp_server_wants(const mw_smtp_server *s)

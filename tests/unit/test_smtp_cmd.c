@@ -634,6 +634,52 @@ static void test_limits_line(void **state)
     free(line);
 }
 
+/* RFC 4954 section 4: an AUTH line with its initial response may be 12288
+ * octets, CRLF included; the codec both reads and writes it. */
+static void test_limits_auth_line(void **state)
+{
+    (void)state;
+    mw_smtp_cmd c;
+    char *line = repeat_line("AUTH PLAIN ", 'A', 12286 - 11, "");
+    parse_ok(line, &c);
+    assert_int_equal(c.verb, MW_SMTP_VERB_AUTH);
+    assert_int_equal(c.arg2.len, 12286 - 11);
+    free(line);
+    line = repeat_line("AUTH PLAIN ", 'A', 12287 - 11, "");
+    mw_smtp_parse_error err;
+    assert_int_equal(parse_cfg(line, NULL, &c, &err), MW_E_LIMIT);
+    assert_int_equal(err.reason, MW_SMTP_ERR_LINE_TOO_LONG);
+    assert_int_equal(err.offset, 12286);
+    assert_int_equal(err.reply_code, 500);
+    assert_string_equal(err.enhanced, "5.5.6");
+    free(line);
+    /* The allowance is AUTH's only: NOOP keeps 512. */
+    line = repeat_line("NOOP ", 'x', 1000, "");
+    expect_err(line, MW_E_LIMIT, MW_SMTP_ERR_LINE_TOO_LONG, 510);
+    free(line);
+
+    /* The writer accepts the same 12288-octet line and no longer one. */
+    char *ir = malloc(12287);
+    assert_non_null(ir);
+    memset(ir, 'A', 12287);
+    mw_smtp_cmd w;
+    memset(&w, 0, sizeof(w));
+    w.verb = MW_SMTP_VERB_AUTH;
+    w.arg.ptr = "PLAIN";
+    w.arg.len = 5;
+    w.arg2.ptr = ir;
+    w.arg2.len = 12286 - 11;
+    mw_buf out;
+    mw_buf_init_growable(&out, NULL, 0);
+    assert_int_equal(mw_smtp_cmd_write(&w, NULL, &out), MW_OK);
+    assert_int_equal(out.len, 12288);
+    w.arg2.len++;
+    assert_int_equal(mw_smtp_cmd_write(&w, NULL, &out), MW_E_LIMIT);
+    assert_int_equal(out.len, 12288);
+    mw_buf_free(&out);
+    free(ir);
+}
+
 static void test_limits_path_parts(void **state)
 {
     (void)state;
@@ -1195,6 +1241,7 @@ int main(void)
         cmocka_unit_test(test_syntax_errors_with_offsets),
         cmocka_unit_test(test_bdat_and_auth),
         cmocka_unit_test(test_limits_line),
+        cmocka_unit_test(test_limits_auth_line),
         cmocka_unit_test(test_limits_path_parts),
         cmocka_unit_test(test_writer_byte_exact_table),
         cmocka_unit_test(test_writer_quotes_raw_local_parts),

@@ -471,6 +471,90 @@ static void test_rfc5321_d4_verify_and_send(void **state)
 /* Greeting, sequencing, errors                                        */
 /* ------------------------------------------------------------------ */
 
+/* output_done has the shape of every session's (core.h): a status, with
+ * MW_E_ARG for more bytes than are pending (which still empties). */
+static void test_output_done_status(void **state)
+{
+    (void)state;
+    setup su;
+    base_setup(&su);
+    mw_smtp_server *s = NULL;
+    assert_int_equal(mw_smtp_server_new(&su.cfg, NULL, &s), MW_OK);
+    size_t n = 0;
+    const char *out = mw_smtp_server_output(s, &n);
+    assert_non_null(out);
+    assert_true(n > 4);
+    assert_int_equal(mw_smtp_server_output_done(s, 4), MW_OK);
+    size_t left = 0;
+    (void)mw_smtp_server_output(s, &left);
+    assert_int_equal(left, n - 4);
+    assert_int_equal(mw_smtp_server_output_done(s, left + 1), MW_E_ARG);
+    (void)mw_smtp_server_output(s, &left);
+    assert_int_equal(left, 0);
+    assert_int_equal(mw_smtp_server_output_done(s, 0), MW_OK);
+    assert_int_equal(mw_smtp_server_output_done(NULL, 0), MW_E_ARG);
+    mw_smtp_server_free(s);
+}
+
+/* RFC 4954 section 4: an AUTH line of up to 12288 octets with its
+ * initial response is a command, not a line too long; a longer one is
+ * answered 500. */
+static void test_auth_line_12288(void **state)
+{
+    (void)state;
+    setup su;
+    base_setup(&su);
+    su.cfg.flags = MW_SMTP_SERVER_ALLOW_PLAINTEXT_AUTH;
+    su.cfg.auth_mechs = MW_SASL_BIT(MW_SASL_PLAIN);
+    mw_smtp_server *s = NULL;
+    assert_int_equal(mw_smtp_server_new(&su.cfg, NULL, &s), MW_OK);
+    size_t n = 0;
+    (void)mw_smtp_server_output(s, &n);
+    (void)mw_smtp_server_output_done(s, n);
+    static char line[12300];
+    /* Base64 in whole quanta: lines of 12285 and 12289 octets. */
+    static const size_t ir_len[2] = {12272, 12276};
+    for (int round = 0; round < 2; round++) {
+        size_t ir = ir_len[round];
+        memcpy(line, "EHLO x\r\nAUTH PLAIN ", 19);
+        memset(line + 19, 'A', ir);
+        memcpy(line + 19 + ir, "\r\n", 2);
+        size_t total = 19 + ir + 2;
+        size_t pos = 0, auth = 0;
+        while (pos < total) {
+            mw_smtp_server_event ev;
+            size_t used = 0;
+            mw_status st =
+                mw_smtp_server_feed(s, line + pos, total - pos, &used, &ev);
+            pos += used;
+            if (st == MW_OK) {
+                if (ev.type == MW_SMTP_SEV_AUTH) {
+                    auth++;
+                    assert_int_equal(ev.cmd.arg2.len, ir);
+                }
+                if (ev.decide)
+                    assert_int_equal(
+                        ev.type == MW_SMTP_SEV_AUTH
+                            ? mw_smtp_server_reply(s, 535, "5.7.8", NULL)
+                            : mw_smtp_server_accept(s),
+                        MW_OK);
+                continue;
+            }
+            assert_int_equal(st, MW_NEED_MORE);
+        }
+        const char *out = mw_smtp_server_output(s, &n);
+        /* ENHANCEDSTATUSCODES is not offered: bare reply codes. */
+        const char *want = round == 0 ? "\r\n535 " : "\r\n500 ";
+        int found = 0;
+        for (size_t i = 0; i + 6 <= n; i++)
+            found |= memcmp(out + i, want, 6) == 0;
+        assert_true(found);
+        assert_int_equal(auth, round == 0 ? 1 : 0);
+        (void)mw_smtp_server_output_done(s, n);
+    }
+    mw_smtp_server_free(s);
+}
+
 static void test_greeting_default_and_554(void **state)
 {
     (void)state;
@@ -1583,6 +1667,8 @@ int main(void)
         cmocka_unit_test(test_rfc5321_d3_relayed_mail),
         cmocka_unit_test(test_rfc5321_d4_verify_and_send),
         cmocka_unit_test(test_greeting_default_and_554),
+        cmocka_unit_test(test_output_done_status),
+        cmocka_unit_test(test_auth_line_12288),
         cmocka_unit_test(test_out_of_sequence_commands),
         cmocka_unit_test(test_too_many_errors_close_with_421),
         cmocka_unit_test(test_long_line_is_500_and_session_goes_on),
