@@ -1,7 +1,9 @@
 /* Streaming IMAP lexer: bytes of either stream in, one value tree per unit
  * out (see imap.h for the representation). The state machine consumes one
  * byte at a time except for runs of atom, quoted and literal bytes, which
- * are copied in one go. */
+ * are copied in one go; fast_tokens() handles the common token sequences
+ * (spaces, parentheses, atoms, plain quoted strings) in one tight loop and
+ * leaves everything else to the state machine. */
 #include <string.h>
 
 #include "imap_int.h"
@@ -34,6 +36,14 @@ enum {
     S_CR
 };
 
+/* The per-token helpers are forced inline into the scanning loops: the
+ * compiler otherwise keeps them as calls, which cost as much as the work. */
+#if defined(__GNUC__)
+#define HOT static inline __attribute__((always_inline))
+#else
+#define HOT static inline
+#endif
+
 /* What the command stream expects after a unit (RFC 3501 6.2.2, RFC 2177). */
 enum { MODE_NORMAL, MODE_SASL, MODE_IDLE };
 
@@ -61,6 +71,9 @@ struct mw_imap_parser {
     size_t text_cap;
     uint32_t *stack;
     uint32_t depth;
+    uint32_t top;        /* stack[depth - 1] when depth > 0 */
+    uint32_t *top_count; /* its child count, or &n_top */
+    uint8_t top_type;    /* its type, 0 at the top level */
     uint32_t n_top;
     size_t tag_len;
     uint32_t kind;
@@ -90,32 +103,70 @@ struct mw_imap_parser {
 /* Character classes                                                   */
 /* ------------------------------------------------------------------ */
 
+/* Byte classes, one table lookup per byte in the scanning loops. */
+enum {
+    CC_ATOM = 0x01,     /* mwi_imap_atom_char() */
+    CC_ATOM_RUN = 0x02, /* continues an atom outside brackets (not '[') */
+    CC_ATOM_BRK = 0x04, /* continues an atom inside [...] (not '[', ']') */
+    CC_QUOTED = 0x08,   /* plain quoted content: not '"', '\\', CR, LF, NUL */
+    CC_TEXT = 0x10      /* TEXT-CHAR run: not CR, LF, NUL */
+};
+
+/* 31 is every class; 24 quoted and text only (controls, SP, parentheses,
+ * '{', DEL); 16 text only ('"'); 0 none (NUL, CR, LF); 25 '[', 23 '\\',
+ * 27 ']'. 8-bit bytes are atom characters: servers without UTF8=ACCEPT
+ * have been seen sending raw 8-bit mailbox names unquoted, and the bytes
+ * survive a round trip unchanged. */
+/* clang-format off */
+static const unsigned char cclass[256] = {
+     0, 24, 24, 24, 24, 24, 24, 24, 24, 24,  0, 24, 24,  0, 24, 24, /* 0x00 */
+    24, 24, 24, 24, 24, 24, 24, 24, 24, 24, 24, 24, 24, 24, 24, 24, /* 0x10 */
+    24, 31, 16, 31, 31, 31, 31, 31, 24, 24, 31, 31, 31, 31, 31, 31, /* 0x20 */
+    31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, /* 0x30 */
+    31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, /* 0x40 */
+    31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 25, 23, 27, 31, 31, /* 0x50 */
+    31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, /* 0x60 */
+    31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 24, 31, 31, 31, 24, /* 0x70 */
+    31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, /* 0x80 */
+    31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, /* 0x90 */
+    31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, /* 0xa0 */
+    31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, /* 0xb0 */
+    31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, /* 0xc0 */
+    31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, /* 0xd0 */
+    31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, /* 0xe0 */
+    31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, /* 0xf0 */
+};
+/* clang-format on */
+
+static int upper_ascii(unsigned char c)
+{
+    return c >= 'a' && c <= 'z' ? c - 32 : c;
+}
+
+/* Walks the word instead of taking its strlen first: most calls are table
+ * lookups that differ in the first byte. */
 int mwi_imap_span_is(const char *s, size_t len, const char *word)
 {
-    size_t n = strlen(word);
-    if (n != len)
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char a = (unsigned char)s[i];
+    size_t i = 0;
+    for (; i < len; i++) {
         unsigned char b = (unsigned char)word[i];
-        if (a >= 'a' && a <= 'z')
-            a = (unsigned char)(a - 32);
-        if (b >= 'a' && b <= 'z')
-            b = (unsigned char)(b - 32);
-        if (a != b)
+        if (b == 0)
+            return 0;
+        unsigned char a = (unsigned char)s[i];
+        if (a != b && upper_ascii(a) != upper_ascii(b))
             return 0;
     }
-    return 1;
+    return word[i] == 0;
+}
+
+static int atom_char(unsigned char c)
+{
+    return (cclass[c] & CC_ATOM) != 0;
 }
 
 int mwi_imap_atom_char(unsigned char c)
 {
-    /* 8-bit bytes are tolerated in atoms: servers without UTF8=ACCEPT have
-     * been seen sending raw 8-bit mailbox names unquoted, and the bytes
-     * survive a round trip unchanged. */
-    if (c <= 0x20 || c == 0x7f)
-        return 0;
-    return c != '(' && c != ')' && c != '{' && c != '"';
+    return atom_char(c);
 }
 
 int mwi_imap_is_section_name(const char *s, size_t len)
@@ -136,27 +187,23 @@ static int is_tag_char(unsigned char c)
 {
     /* tag = 1*<any ASTRING-CHAR except "+">; list wildcards and
      * quoted-specials are not ASTRING-CHARs. */
-    return mwi_imap_atom_char(c) && c < 0x80 && c != '+' && c != '%' &&
-           c != '*' && c != '\\';
+    return atom_char(c) && c < 0x80 && c != '+' && c != '%' && c != '*' &&
+           c != '\\';
 }
 
 /* ------------------------------------------------------------------ */
 /* Arena                                                               */
 /* ------------------------------------------------------------------ */
 
-static size_t arena_bytes(const mw_imap_parser *p, size_t extra_text,
-                          uint32_t extra_nodes)
+HOT size_t arena_bytes(const mw_imap_parser *p, size_t extra_text,
+                       uint32_t extra_nodes)
 {
     return p->text_len + extra_text +
            ((size_t)p->n_nodes + extra_nodes) * sizeof(mw_imap_value);
 }
 
-static mw_status text_reserve(mw_imap_parser *p, size_t extra)
+static mw_status text_grow(mw_imap_parser *p, size_t extra)
 {
-    if (extra > p->unit_max || arena_bytes(p, extra, 0) > p->unit_max)
-        return MW_E_LIMIT;
-    if (p->text_len + extra <= p->text_cap)
-        return MW_OK;
     size_t cap = p->text_cap ? p->text_cap : 256;
     while (cap < p->text_len + extra)
         cap *= 2;
@@ -165,10 +212,23 @@ static mw_status text_reserve(mw_imap_parser *p, size_t extra)
         return MW_E_NOMEM;
     p->text = t;
     p->text_cap = cap;
+    /* Nodes point into the text from their creation on (so that a unit
+     * needs no pass to set them); a move of the text moves them. */
+    for (uint32_t i = 0; i < p->n_nodes; i++)
+        p->nodes[i].str.ptr = t + p->str_off[i];
     return MW_OK;
 }
 
-static mw_status text_append(mw_imap_parser *p, const void *data, size_t n)
+HOT mw_status text_reserve(mw_imap_parser *p, size_t extra)
+{
+    if (extra > p->unit_max || arena_bytes(p, extra, 0) > p->unit_max)
+        return MW_E_LIMIT;
+    if (p->text_len + extra <= p->text_cap)
+        return MW_OK;
+    return text_grow(p, extra);
+}
+
+HOT mw_status text_append(mw_imap_parser *p, const void *data, size_t n)
 {
     mw_status st = text_reserve(p, n);
     if (st != MW_OK)
@@ -178,12 +238,28 @@ static mw_status text_append(mw_imap_parser *p, const void *data, size_t n)
     return MW_OK;
 }
 
-static mw_status nodes_reserve(mw_imap_parser *p)
+/* text_append() for a token of the input: short tokens (most of them) are
+ * copied as one fixed 16-byte block, which compiles to two moves instead of
+ * a memcpy call, when both the input (\p src_room bytes readable at \p src)
+ * and the arena have that much room. The bytes past the token are
+ * scratch: text_len does not cover them. */
+HOT mw_status text_take(mw_imap_parser *p, const unsigned char *src, size_t n,
+                        size_t src_room)
 {
-    if (arena_bytes(p, 0, 1) > p->unit_max)
-        return MW_E_LIMIT;
-    if (p->n_nodes < p->cap_nodes)
-        return MW_OK;
+    mw_status st = text_reserve(p, n);
+    if (st != MW_OK || n == 0)
+        return st; /* an empty token may come before the arena exists */
+    char *dst = p->text + p->text_len;
+    if (n <= 16 && src_room >= 16 && p->text_cap - p->text_len >= 16)
+        memcpy(dst, src, 16);
+    else
+        memcpy(dst, src, n);
+    p->text_len += n;
+    return MW_OK;
+}
+
+static mw_status nodes_grow(mw_imap_parser *p)
+{
     uint32_t cap = p->cap_nodes ? p->cap_nodes * 2 : 32;
     mw_imap_value *n =
         mwi_realloc(p->alloc, p->nodes, p->cap_nodes * sizeof(*n),
@@ -191,6 +267,8 @@ static mw_status nodes_reserve(mw_imap_parser *p)
     if (!n)
         return MW_E_NOMEM;
     p->nodes = n;
+    if (p->depth)
+        p->top_count = &p->nodes[p->top].count;
     size_t *o = mwi_realloc(p->alloc, p->str_off, p->cap_nodes * sizeof(*o),
                             (size_t)cap * sizeof(*o));
     if (!o)
@@ -201,32 +279,44 @@ static mw_status nodes_reserve(mw_imap_parser *p)
 }
 
 /* Append a node as the next child of the innermost open container. */
-static mw_status node_new(mw_imap_parser *p, uint8_t type, uint64_t offset)
+HOT mw_status node_new(mw_imap_parser *p, uint8_t type, uint64_t offset)
 {
-    mw_status st = nodes_reserve(p);
-    if (st != MW_OK)
-        return st;
-    uint32_t *count =
-        p->depth ? &p->nodes[p->stack[p->depth - 1]].count : &p->n_top;
-    if (*count >= p->list_max)
+    if (arena_bytes(p, 0, 1) > p->unit_max)
         return MW_E_LIMIT;
-    (*count)++;
+    if (p->n_nodes >= p->cap_nodes) {
+        mw_status st = nodes_grow(p);
+        if (st != MW_OK)
+            return st;
+    }
+    if (*p->top_count >= p->list_max)
+        return MW_E_LIMIT;
+    (*p->top_count)++;
     uint32_t i = p->n_nodes++;
     mw_imap_value *v = &p->nodes[i];
-    memset(v, 0, sizeof(*v));
-    v->type = type;
+    v->str.ptr = p->text ? p->text + p->text_len : NULL;
+    v->str.len = 0;
+    v->num = 0;
+    v->num2 = 0;
     v->offset = offset;
     v->subtree = 1;
+    v->count = 0;
+    v->type = type;
+    v->flags = 0;
     p->str_off[i] = p->text_len;
     p->cur = i;
     return MW_OK;
 }
 
+/* p->top and p->top_type cache the innermost open container, which every
+ * token consults. */
 static mw_status push(mw_imap_parser *p)
 {
     if (p->depth >= p->depth_max)
         return MW_E_LIMIT;
     p->stack[p->depth++] = p->cur;
+    p->top = p->cur;
+    p->top_type = p->nodes[p->cur].type;
+    p->top_count = &p->nodes[p->cur].count;
     return MW_OK;
 }
 
@@ -235,11 +325,19 @@ static void pop(mw_imap_parser *p)
     uint32_t i = p->stack[--p->depth];
     p->nodes[i].subtree = p->n_nodes - i;
     p->cur = i;
+    if (p->depth) {
+        p->top = p->stack[p->depth - 1];
+        p->top_type = p->nodes[p->top].type;
+        p->top_count = &p->nodes[p->top].count;
+    } else {
+        p->top_type = 0;
+        p->top_count = &p->n_top;
+    }
 }
 
 static uint8_t top_type(const mw_imap_parser *p)
 {
-    return p->depth ? p->nodes[p->stack[p->depth - 1]].type : 0;
+    return p->top_type;
 }
 
 /* The text of node \p i so far (the arena may not exist yet). */
@@ -259,6 +357,8 @@ static void reset_unit(mw_imap_parser *p)
     p->n_nodes = 0;
     p->text_len = 0;
     p->depth = 0;
+    p->top_type = 0;
+    p->top_count = &p->n_top;
     p->n_top = 0;
     p->tag_len = 0;
     p->kind = 0;
@@ -378,12 +478,6 @@ int mw_imap_parser_idle(const mw_imap_parser *p)
 /* Unit completion                                                     */
 /* ------------------------------------------------------------------ */
 
-static void finish_spans(mw_imap_parser *p)
-{
-    for (uint32_t i = 0; i < p->n_nodes; i++)
-        p->nodes[i].str.ptr = p->text ? p->text + p->str_off[i] : NULL;
-}
-
 static void next_mode(mw_imap_parser *p)
 {
     if (p->kind != MW_IMAP_UNIT_COMMAND || p->n_top == 0) {
@@ -402,7 +496,6 @@ static void next_mode(mw_imap_parser *p)
 
 static mw_status finish_unit(mw_imap_parser *p, mw_imap_event *ev)
 {
-    finish_spans(p);
     memset(ev, 0, sizeof(*ev));
     ev->type = MW_IMAP_EV_UNIT;
     ev->unit.kind = p->kind;
@@ -475,32 +568,51 @@ static int status_word(const mw_imap_parser *p, const char *s, size_t n)
            (mwi_imap_span_is(s, n, "PREAUTH") || mwi_imap_span_is(s, n, "BYE"));
 }
 
-/* An atom ended: classify it and pick the next state. */
-static void end_atom(mw_imap_parser *p)
+/* Sets the number flag and value when the atom is all digits and fits 64
+ * bits. Nineteen digits cannot overflow, so only a twentieth is checked. */
+static void atom_number(mw_imap_value *v, const char *s)
+{
+    uint64_t n = 0;
+    size_t len = v->str.len;
+    size_t k = 0;
+    size_t safe = len < 19 ? len : 19;
+    for (; k < safe; k++) {
+        unsigned d = (unsigned)((unsigned char)s[k] - '0');
+        if (d > 9)
+            return;
+        n = n * 10 + d;
+    }
+    if (k < len) {
+        unsigned d = (unsigned)((unsigned char)s[k] - '0');
+        if (d > 9 || n > (UINT64_MAX - d) / 10)
+            return;
+        n = n * 10 + d;
+    }
+    v->flags |= MW_IMAP_VF_NUMBER;
+    v->num = n;
+}
+
+/* An atom ended: classify it and pick the next state. \p s is its text
+ * (in the arena or, from fast_atom(), still in the input). */
+static void end_atom_text(mw_imap_parser *p, const char *s)
 {
     mw_imap_value *v = &p->nodes[p->cur];
-    const char *s = node_text(p, p->cur);
-    if (mwi_imap_span_is(s, v->str.len, "NIL"))
+    if (v->str.len == 3 && (s[0] == 'N' || s[0] == 'n') &&
+        mwi_imap_span_is(s, 3, "NIL"))
         v->flags |= MW_IMAP_VF_NIL;
-    if (v->str.len <= 20) {
-        uint64_t n = 0;
-        size_t k = 0;
-        for (; k < v->str.len && is_digit((unsigned char)s[k]); k++) {
-            uint64_t d = (uint64_t)(s[k] - '0');
-            if (n > (UINT64_MAX - d) / 10)
-                break;
-            n = n * 10 + d;
-        }
-        if (k == v->str.len) {
-            v->flags |= MW_IMAP_VF_NUMBER;
-            v->num = n;
-        }
-    }
+    else if (v->str.len <= 20 &&
+             (v->str.len == 0 || is_digit((unsigned char)s[0])))
+        atom_number(v, s);
     p->sep = SEP_PLAIN;
     p->state = S_SEP;
     int resp = !(p->flags & MW_IMAP_PARSE_COMMANDS);
     if (resp && p->depth == 0 && p->n_top == 1 && status_word(p, s, v->str.len))
         p->state = S_RTEXT_SP;
+}
+
+static void end_atom(mw_imap_parser *p)
+{
+    end_atom_text(p, node_text(p, p->cur));
 }
 
 static mw_status start_line_end(feed_ctx *c, unsigned char ch)
@@ -614,7 +726,7 @@ static mw_status token_start(feed_ctx *c, unsigned char ch, int *advance)
         p->state = S_SEP;
         return MW_OK;
     }
-    if (!mwi_imap_atom_char(ch))
+    if (!atom_char(ch))
         return fail(c, MW_E_SYNTAX, "token");
     if ((st = node_new(p, MW_IMAP_V_ATOM, here(c))) != MW_OK)
         return fail(c, st, "fewer values");
@@ -677,9 +789,9 @@ static mw_status atom_run(feed_ctx *c)
     mw_imap_parser *p = c->p;
     uint8_t top = top_type(p);
     int bracket = top == MW_IMAP_V_SECTION || top == MW_IMAP_V_CODE;
+    unsigned char run = bracket ? CC_ATOM_BRK : CC_ATOM_RUN;
     size_t j = c->i;
-    while (j < c->len && mwi_imap_atom_char(c->in[j]) &&
-           !(bracket && c->in[j] == ']') && c->in[j] != '[')
+    while (j < c->len && (cclass[c->in[j]] & run))
         j++;
     size_t n = j - c->i;
     if (n) {
@@ -725,8 +837,7 @@ static mw_status quoted_run(feed_ctx *c)
      * without UTF8=ACCEPT send raw 8-bit subjects and names, and the
      * serializer re-sends such content as a literal. */
     size_t j = c->i;
-    while (j < c->len && c->in[j] != '"' && c->in[j] != '\\' &&
-           c->in[j] != '\r' && c->in[j] != '\n' && c->in[j] != 0)
+    while (j < c->len && (cclass[c->in[j]] & CC_QUOTED))
         j++;
     size_t n = j - c->i;
     if (n) {
@@ -916,7 +1027,7 @@ static mw_status rtext_state(feed_ctx *c, unsigned char ch, int *advance)
         *advance = 0;
         return MW_OK;
     case S_CODE_NAME:
-        if (mwi_imap_atom_char(ch) && ch != ']' && ch != '[') {
+        if (cclass[ch] & CC_ATOM_BRK) {
             if ((st = text_append(p, &ch, 1)) != MW_OK)
                 return fail(c, st, "shorter unit");
             grow_cur(p, 1);
@@ -950,7 +1061,7 @@ static mw_status text_run(feed_ctx *c)
 {
     mw_imap_parser *p = c->p;
     size_t j = c->i;
-    while (j < c->len && c->in[j] != '\r' && c->in[j] != '\n' && c->in[j] != 0)
+    while (j < c->len && (cclass[c->in[j]] & CC_TEXT))
         j++;
     size_t n = j - c->i;
     if (n) {
@@ -1025,6 +1136,7 @@ static mw_status tag_state(feed_ctx *c, unsigned char ch, int *advance)
             if ((st = node_new(p, MW_IMAP_V_TEXT, p->unit_offset)) != MW_OK)
                 return fail(c, st, "shorter line");
             p->str_off[p->cur] = 0;
+            p->nodes[p->cur].str.ptr = p->text;
             p->nodes[p->cur].str.len = p->tag_len;
             p->tag_len = 0;
             return start_line_end(c, ch);
@@ -1124,6 +1236,144 @@ static mw_status step(feed_ctx *c, mw_imap_event *ev, int *emitted)
         c->i++;
         p->line_len++;
     }
+    return MW_OK;
+}
+
+/* First index in [j, end) whose byte is not in class \p mask, or end.
+ * Unrolled by four: the loop test otherwise costs as much as the scan. */
+HOT size_t scan_class(const unsigned char *in, size_t j, size_t end,
+                      unsigned char mask)
+{
+    while (end - j >= 4) {
+        if (!(cclass[in[j]] & mask))
+            return j;
+        if (!(cclass[in[j + 1]] & mask))
+            return j + 1;
+        if (!(cclass[in[j + 2]] & mask))
+            return j + 2;
+        if (!(cclass[in[j + 3]] & mask))
+            return j + 3;
+        j += 4;
+    }
+    while (j < end && (cclass[in[j]] & mask))
+        j++;
+    return j;
+}
+
+/* Where fast_tokens() stopped; the lexer state goes back into the parser. */
+static void fast_store(feed_ctx *c, size_t i, int state, int sep)
+{
+    c->i = i;
+    c->p->state = state;
+    c->p->sep = sep;
+}
+
+/* The common token sequences (spaces, parentheses, atoms, quoted strings
+ * without escapes) without the per-byte dispatch of step(), with exactly
+ * the effect step() would have. Stops, leaving the rest to step(), at
+ * anything else, at the end of the input and where the line would exceed
+ * line_max, so that every error is still found and reported by step() at
+ * the same offset. The position and state live in locals: stores into the
+ * node array could alias the fields of *c and *p otherwise, and the
+ * compiler would reload them after every node. */
+static mw_status fast_tokens(feed_ctx *c)
+{
+    mw_imap_parser *p = c->p;
+    const unsigned char *in = c->in;
+    const size_t len = c->len;
+    const uint64_t base = c->base;
+    size_t i = c->i;
+    const size_t start = i;
+    const size_t room = p->line_max - p->line_len;
+    const size_t end = len - i > room ? i + room : len;
+    int state = p->state;
+    int sep = p->sep;
+    mw_status st;
+    while (i < end) {
+        unsigned char ch = in[i];
+        if (state == S_SEP) {
+            if (ch == ' ') {
+                state = S_TOKEN;
+            } else if (ch == ')' && p->top_type == MW_IMAP_V_LIST) {
+                pop(p);
+                sep = SEP_AFTER_LIST;
+            } else if (ch == '(' && sep == SEP_AFTER_LIST) {
+                state = S_TOKEN;
+                continue;
+            } else {
+                break;
+            }
+            i++;
+            continue;
+        }
+        if (state != S_TOKEN)
+            break;
+        if (ch == ' ') {
+            i++;
+            continue;
+        }
+        if (ch == '(') {
+            if ((st = node_new(p, MW_IMAP_V_LIST, base + i)) != MW_OK ||
+                (st = push(p)) != MW_OK) {
+                fast_store(c, i, state, sep);
+                return fail(c, st, "fewer or shallower lists");
+            }
+            i++;
+            continue;
+        }
+        if (ch == ')' && p->top_type == MW_IMAP_V_LIST) {
+            pop(p);
+            state = S_SEP;
+            sep = SEP_AFTER_LIST;
+            i++;
+            continue;
+        }
+        if (ch == '"') {
+            size_t j = scan_class(in, i + 1, end, CC_QUOTED);
+            if (j == end || in[j] != '"')
+                break; /* escapes, line ends, the end of the input */
+            if ((st = node_new(p, MW_IMAP_V_QUOTED, base + i)) != MW_OK) {
+                fast_store(c, i, state, sep);
+                return fail(c, st, "fewer values");
+            }
+            if ((st = text_take(p, in + i + 1, j - i - 1, len - i - 1)) !=
+                MW_OK) {
+                fast_store(c, i + 1, S_QUOTED, sep);
+                return fail(c, st, "shorter unit");
+            }
+            p->nodes[p->cur].str.len = j - i - 1;
+            state = S_SEP;
+            sep = SEP_PLAIN;
+            i = j + 1;
+            continue;
+        }
+        if (ch == '~')
+            break; /* a literal8 or an atom: step() tells */
+        unsigned char run =
+            p->top_type == MW_IMAP_V_SECTION || p->top_type == MW_IMAP_V_CODE
+                ? CC_ATOM_BRK
+                : CC_ATOM_RUN;
+        if (!(cclass[ch] & run))
+            break;
+        size_t j = scan_class(in, i + 1, end, run);
+        if (j == end || in[j] == '[')
+            break; /* a section name, the end of the input */
+        if ((st = node_new(p, MW_IMAP_V_ATOM, base + i)) != MW_OK) {
+            fast_store(c, i, state, sep);
+            return fail(c, st, "fewer values");
+        }
+        if ((st = text_take(p, in + i, j - i, len - i)) != MW_OK) {
+            fast_store(c, i, S_ATOM, sep);
+            return fail(c, st, "shorter unit");
+        }
+        p->nodes[p->cur].str.len = j - i;
+        end_atom_text(p, (const char *)in + i);
+        state = p->state;
+        sep = p->sep;
+        i = j;
+    }
+    fast_store(c, i, state, sep);
+    p->line_len += i - start;
     return MW_OK;
 }
 
@@ -1232,6 +1482,11 @@ mw_status mw_imap_parser_feed(mw_imap_parser *p, const void *data, size_t len,
         }
         if (p->state == S_LIT_STREAM)
             break;
+        if (p->state == S_TOKEN || p->state == S_SEP) {
+            st = fast_tokens(&c);
+            if (st != MW_OK || c.i == c.len)
+                break;
+        }
         st = step(&c, ev, &emitted);
         if (st != MW_OK)
             break;

@@ -14,12 +14,20 @@
 /* Value helpers                                                       */
 /* ------------------------------------------------------------------ */
 
-const mw_imap_value *mw_imap_value_next(const mw_imap_value *v)
+/* The internal calls use these static helpers rather than the exported
+ * functions: in a shared-library build those cannot be inlined (they may
+ * be interposed), and the validators call them for every node. */
+static int v_nil(const mw_imap_value *v)
 {
-    return v ? v + v->subtree : NULL;
+    return v && v->type == MW_IMAP_V_ATOM && (v->flags & MW_IMAP_VF_NIL);
 }
 
-const mw_imap_value *mw_imap_value_child(const mw_imap_value *v, uint32_t i)
+static int v_string(const mw_imap_value *v)
+{
+    return v && (v->type == MW_IMAP_V_QUOTED || v->type == MW_IMAP_V_LITERAL);
+}
+
+static const mw_imap_value *v_child(const mw_imap_value *v, uint32_t i)
 {
     if (!v || i >= v->count)
         return NULL;
@@ -29,20 +37,35 @@ const mw_imap_value *mw_imap_value_child(const mw_imap_value *v, uint32_t i)
     return c;
 }
 
+static int v_atom(const mw_imap_value *v, const char *word)
+{
+    return v && word && v->type == MW_IMAP_V_ATOM &&
+           mwi_imap_span_is(v->str.ptr, v->str.len, word);
+}
+
+const mw_imap_value *mw_imap_value_next(const mw_imap_value *v)
+{
+    return v ? v + v->subtree : NULL;
+}
+
+const mw_imap_value *mw_imap_value_child(const mw_imap_value *v, uint32_t i)
+{
+    return v_child(v, i);
+}
+
 int mw_imap_value_is_nil(const mw_imap_value *v)
 {
-    return v && v->type == MW_IMAP_V_ATOM && (v->flags & MW_IMAP_VF_NIL);
+    return v_nil(v);
 }
 
 int mw_imap_value_is_string(const mw_imap_value *v)
 {
-    return v && (v->type == MW_IMAP_V_QUOTED || v->type == MW_IMAP_V_LITERAL);
+    return v_string(v);
 }
 
 int mw_imap_value_is_atom(const mw_imap_value *v, const char *word)
 {
-    return v && word && v->type == MW_IMAP_V_ATOM &&
-           mwi_imap_span_is(v->str.ptr, v->str.len, word);
+    return v_atom(v, word);
 }
 
 static int is_stringish(uint8_t t)
@@ -114,12 +137,12 @@ static mw_status bad(mw_imap_error *err, const mw_imap_value *at,
 
 static int is_nstring(const mw_imap_value *v)
 {
-    return mw_imap_value_is_nil(v) || mw_imap_value_is_string(v);
+    return v_nil(v) || v_string(v);
 }
 
 static int is_astring(const mw_imap_value *v)
 {
-    return v && (v->type == MW_IMAP_V_ATOM || mw_imap_value_is_string(v));
+    return v && (v->type == MW_IMAP_V_ATOM || v_string(v));
 }
 
 static int is_number(const mw_imap_value *v)
@@ -209,10 +232,17 @@ static const name_map code_names[] = {
     {"UNKNOWN-CTE", MW_IMAP_C_UNKNOWN_CTE},
 };
 
+/* The tables hold upper-case names: the first byte filters cheaply. */
 static uint32_t lookup(const name_map *m, size_t n, mw_span s, uint32_t dflt)
 {
+    if (s.len == 0)
+        return dflt;
+    unsigned char c0 = (unsigned char)s.ptr[0];
+    if (c0 >= 'a' && c0 <= 'z')
+        c0 = (unsigned char)(c0 - 32);
     for (size_t i = 0; i < n; i++)
-        if (mwi_imap_span_is(s.ptr, s.len, m[i].name))
+        if ((unsigned char)m[i].name[0] == c0 &&
+            mwi_imap_span_is(s.ptr, s.len, m[i].name))
             return m[i].value;
     return dflt;
 }
@@ -290,11 +320,9 @@ mw_status mw_imap_code_get(const mw_imap_value *v, mw_imap_code *c,
 /* ENVELOPE and addresses                                              */
 /* ------------------------------------------------------------------ */
 
-mw_status mw_imap_address_get(const mw_imap_value *v, mw_imap_address *a,
-                              mw_imap_error *err)
+static mw_status address_get(const mw_imap_value *v, mw_imap_address *a,
+                             mw_imap_error *err)
 {
-    if (!v || !a)
-        return MW_E_ARG;
     if (!is_list(v) || v->count != 4)
         return bad(err, v, 0, "address");
     const mw_imap_value *f = v + 1;
@@ -307,9 +335,17 @@ mw_status mw_imap_address_get(const mw_imap_value *v, mw_imap_address *a,
     return MW_OK;
 }
 
+mw_status mw_imap_address_get(const mw_imap_value *v, mw_imap_address *a,
+                              mw_imap_error *err)
+{
+    if (!v || !a)
+        return MW_E_ARG;
+    return address_get(v, a, err);
+}
+
 static mw_status address_list(const mw_imap_value *v, mw_imap_error *err)
 {
-    if (mw_imap_value_is_nil(v))
+    if (v_nil(v))
         return MW_OK;
     /* An empty list "()" is tolerated for NIL: it is unambiguous and some
      * servers write it for an empty header. */
@@ -318,18 +354,16 @@ static mw_status address_list(const mw_imap_value *v, mw_imap_error *err)
     const mw_imap_value *a = v + 1;
     for (uint32_t i = 0; i < v->count; i++, a += a->subtree) {
         mw_imap_address addr;
-        mw_status st = mw_imap_address_get(a, &addr, err);
+        mw_status st = address_get(a, &addr, err);
         if (st != MW_OK)
             return st;
     }
     return MW_OK;
 }
 
-mw_status mw_imap_envelope_get(const mw_imap_value *v, mw_imap_envelope *e,
-                               mw_imap_error *err)
+static mw_status envelope_get(const mw_imap_value *v, mw_imap_envelope *e,
+                              mw_imap_error *err)
 {
-    if (!v || !e)
-        return MW_E_ARG;
     if (!is_list(v) || v->count != 10)
         return bad(err, v, 0, "envelope");
     const mw_imap_value **out[10] = {
@@ -349,13 +383,21 @@ mw_status mw_imap_envelope_get(const mw_imap_value *v, mw_imap_envelope *e,
     return MW_OK;
 }
 
+mw_status mw_imap_envelope_get(const mw_imap_value *v, mw_imap_envelope *e,
+                               mw_imap_error *err)
+{
+    if (!v || !e)
+        return MW_E_ARG;
+    return envelope_get(v, e, err);
+}
+
 /* ------------------------------------------------------------------ */
 /* BODYSTRUCTURE                                                       */
 /* ------------------------------------------------------------------ */
 
 static int is_param_list(const mw_imap_value *v)
 {
-    if (mw_imap_value_is_nil(v))
+    if (v_nil(v))
         return 1;
     /* "()" is tolerated as an empty parameter list: several servers send
      * it, and it cannot be mistaken for anything else. */
@@ -363,7 +405,7 @@ static int is_param_list(const mw_imap_value *v)
         return 0;
     const mw_imap_value *c = v + 1;
     for (uint32_t i = 0; i < v->count; i++, c += c->subtree)
-        if (!mw_imap_value_is_string(c))
+        if (!v_string(c))
             return 0;
     return 1;
 }
@@ -385,9 +427,9 @@ static int is_body_extension(const mw_imap_value *v, int depth)
 
 static int is_disposition(const mw_imap_value *v)
 {
-    if (mw_imap_value_is_nil(v))
+    if (v_nil(v))
         return 1;
-    return is_list(v) && v->count == 2 && mw_imap_value_is_string(v + 1) &&
+    return is_list(v) && v->count == 2 && v_string(v + 1) &&
            is_param_list(v + 2);
 }
 
@@ -399,7 +441,7 @@ static int is_language(const mw_imap_value *v)
         return 0;
     const mw_imap_value *c = v + 1;
     for (uint32_t i = 0; i < v->count; i++, c += c->subtree)
-        if (!mw_imap_value_is_string(c))
+        if (!v_string(c))
             return 0;
     return 1;
 }
@@ -466,7 +508,7 @@ static mw_status body_multipart(const mw_imap_value *v, mw_imap_body *b,
             return st;
         b->n_parts++;
     }
-    if (i == v->count || !mw_imap_value_is_string(f))
+    if (i == v->count || !v_string(f))
         return bad(err, i == v->count ? v : f, 0, "media subtype");
     b->subtype = f;
     return body_extensions(f + f->subtree, v->count - i - 1, b, err);
@@ -478,11 +520,11 @@ static mw_status body_single(const mw_imap_value *v, mw_imap_body *b,
     if (v->count < 7)
         return bad(err, v, 0, "body fields");
     const mw_imap_value *f = v + 1;
-    if (!mw_imap_value_is_string(f))
+    if (!v_string(f))
         return bad(err, f, 0, "media type");
     b->type = f;
     f += f->subtree;
-    if (!mw_imap_value_is_string(f))
+    if (!v_string(f))
         return bad(err, f, 0, "media subtype");
     b->subtype = f;
     f += f->subtree;
@@ -516,7 +558,7 @@ static mw_status body_single(const mw_imap_value *v, mw_imap_body *b,
     int text = mwi_imap_span_is(b->type->str.ptr, b->type->str.len, "TEXT");
     if (message && v->count >= 10 && is_list(f)) {
         mw_imap_envelope env;
-        mw_status st = mw_imap_envelope_get(f, &env, err);
+        mw_status st = envelope_get(f, &env, err);
         if (st != MW_OK)
             return st;
         b->envelope = f;
@@ -619,14 +661,14 @@ static mw_status fetch_value(mw_imap_fetch_item *it, mw_imap_error *err)
         it->number = v[1].num;
         return MW_OK;
     case MW_IMAP_FA_INTERNALDATE:
-        if (!mw_imap_value_is_string(v))
+        if (!v_string(v))
             return bad(err, v, 0, "date-time");
         return MW_OK;
     case MW_IMAP_FA_ENVELOPE:
-        return mw_imap_envelope_get(v, &env, err);
+        return envelope_get(v, &env, err);
     case MW_IMAP_FA_BODY:
     case MW_IMAP_FA_BODYSTRUCTURE:
-        return mw_imap_body_get(v, &body, err);
+        return body_get(v, &body, err, 0);
     case MW_IMAP_FA_BODY_SECTION:
     case MW_IMAP_FA_BINARY:
     case MW_IMAP_FA_RFC822:
@@ -640,6 +682,18 @@ static mw_status fetch_value(mw_imap_fetch_item *it, mw_imap_error *err)
     }
 }
 
+/* The item whose name is \p name (its value follows it). */
+static mw_status fetch_item_at(const mw_imap_value *name,
+                               mw_imap_fetch_item *item, mw_imap_error *err)
+{
+    if (name->type != MW_IMAP_V_ATOM && name->type != MW_IMAP_V_SECTION)
+        return bad(err, name, 0, "fetch attribute");
+    item->name = name;
+    item->value = name + name->subtree;
+    item->att = fetch_att(name);
+    return fetch_value(item, err);
+}
+
 mw_status mw_imap_fetch_item_get(const mw_imap_value *list, uint32_t i,
                                  mw_imap_fetch_item *item, mw_imap_error *err)
 {
@@ -650,13 +704,7 @@ mw_status mw_imap_fetch_item_get(const mw_imap_value *list, uint32_t i,
         return bad(err, list, 0, "fetch attribute value");
     if ((uint64_t)i * 2 >= list->count)
         return MW_DONE;
-    const mw_imap_value *name = mw_imap_value_child(list, i * 2);
-    if (name->type != MW_IMAP_V_ATOM && name->type != MW_IMAP_V_SECTION)
-        return bad(err, name, 0, "fetch attribute");
-    item->name = name;
-    item->value = name + name->subtree;
-    item->att = fetch_att(name);
-    return fetch_value(item, err);
+    return fetch_item_at(v_child(list, i * 2), item, err);
 }
 
 /* ------------------------------------------------------------------ */
@@ -716,14 +764,14 @@ static mw_status resp_text(const mw_imap_value *v, uint32_t n,
 
 static mw_status namespace_arg(const mw_imap_value *v, mw_imap_error *err)
 {
-    if (mw_imap_value_is_nil(v))
+    if (v_nil(v))
         return MW_OK;
     if (!is_list(v) || v->count == 0)
         return bad(err, v, 0, "namespace");
     const mw_imap_value *d = v + 1;
     for (uint32_t i = 0; i < v->count; i++, d += d->subtree)
-        if (!is_list(d) || d->count < 2 || !mw_imap_value_is_string(d + 1) ||
-            !(mw_imap_value_is_nil(d + 2) || mw_imap_value_is_string(d + 2)))
+        if (!is_list(d) || d->count < 2 || !v_string(d + 1) ||
+            !(v_nil(d + 2) || v_string(d + 2)))
             return bad(err, d, 0, "namespace descriptor");
     return MW_OK;
 }
@@ -736,8 +784,7 @@ static mw_status check_list(const mw_imap_response *r, mw_imap_error *err)
     const mw_imap_value *d = a + a->subtree;
     /* A literal delimiter is accepted too: it is still one character,
      * and an 8-bit one cannot be re-sent quoted without UTF8=ACCEPT. */
-    if (!mw_imap_value_is_nil(d) &&
-        !(mw_imap_value_is_string(d) && d->str.len == 1))
+    if (!v_nil(d) && !(v_string(d) && d->str.len == 1))
         return bad(err, d, 0, "hierarchy delimiter");
     const mw_imap_value *m = d + d->subtree;
     if (!is_astring(m))
@@ -773,7 +820,7 @@ static mw_status check_search(const mw_imap_response *r, mw_imap_error *err)
             continue;
         /* CONDSTORE: "(MODSEQ n)" closes the list (RFC 7162 3.1.5). */
         if (i + 1 == r->n_args && is_list(a) && a->count == 2 &&
-            mw_imap_value_is_atom(a + 1, "MODSEQ") && is_number(a + 2))
+            v_atom(a + 1, "MODSEQ") && is_number(a + 2))
             continue;
         return bad(err, a, 0, "number");
     }
@@ -816,16 +863,21 @@ static mw_status check_data(const mw_imap_response *r, mw_imap_error *err,
     case MW_IMAP_R_FETCH:
         if (r->n_args != 1 || !is_list(a))
             return bad(err, a, end, "fetch attributes");
-        for (uint32_t i = 0;; i++) {
-            mw_status st = mw_imap_fetch_item_get(a, i, &it, err);
-            if (st == MW_DONE)
-                return MW_OK;
+        if (a->count % 2)
+            return bad(err, a, 0, "fetch attribute value");
+        /* Walks the pairs in place: mw_imap_fetch_item_get() would seek
+         * from the list start for every item. */
+        for (const mw_imap_value *n = a + 1; n < a + a->subtree;) {
+            memset(&it, 0, sizeof(it));
+            mw_status st = fetch_item_at(n, &it, err);
             if (st != MW_OK)
                 return st;
+            n = it.value + it.value->subtree;
         }
+        return MW_OK;
     case MW_IMAP_R_VANISHED:
         if (r->n_args == 2 && is_list(a) && a->count == 1 &&
-            mw_imap_value_is_atom(a + 1, "EARLIER"))
+            v_atom(a + 1, "EARLIER"))
             a += a->subtree;
         else if (r->n_args != 1)
             return bad(err, a, end, "(EARLIER) or known-uids");
@@ -842,7 +894,7 @@ static mw_status check_data(const mw_imap_response *r, mw_imap_error *err,
         }
         return MW_OK;
     case MW_IMAP_R_ID:
-        if (r->n_args != 1 || !(mw_imap_value_is_nil(a) || is_list(a)))
+        if (r->n_args != 1 || !(v_nil(a) || is_list(a)))
             return bad(err, a, end, "ID parameters");
         return MW_OK;
     case MW_IMAP_R_QUOTA:
@@ -913,9 +965,8 @@ mw_status mw_imap_response_get(const mw_imap_unit *u, uint32_t flags,
         return resp_text(u->values, u->n_top, r, err);
     case MW_IMAP_UNIT_TAGGED: {
         const mw_imap_value *v = u->values;
-        if (u->n_top == 0 || !(mw_imap_value_is_atom(v, "OK") ||
-                               mw_imap_value_is_atom(v, "NO") ||
-                               mw_imap_value_is_atom(v, "BAD")))
+        if (u->n_top == 0 ||
+            !(v_atom(v, "OK") || v_atom(v, "NO") || v_atom(v, "BAD")))
             return bad(err, v, u->offset, "OK, NO or BAD");
         r->name = v->str;
         r->type = lookup(status_names, MWI_ARRAY_LEN(status_names), v->str,
