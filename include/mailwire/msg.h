@@ -406,7 +406,8 @@ typedef struct mw_datetime {
  * years (00-49 are 2000-2049, 50-99 are 1950-1999) and 3-digit years
  * (+1900); time with or without seconds; numeric zones (`+0900`, also
  * `+09:00`), UT, GMT, UTC, EST/EDT, CST/CDT, MST/MDT, PST/PDT; military
- * letters and unknown names as -0000; no zone at all as -0000; comments
+ * letters, unknown names and one- or two-digit numeric zones (`+09`,
+ * ambiguous; #MW_DT_IRREGULAR) as -0000; no zone at all as -0000; comments
  * and extra whitespace anywhere between tokens; trailing text after the
  * zone is ignored (#MW_DT_IRREGULAR). Ranges are checked: day against the
  * month (leap years included), hour 0-23, minute 0-59, second 0-60, zone

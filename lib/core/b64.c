@@ -336,7 +336,8 @@ static mw_status decode_pad(mw_b64_decoder *d, b64_sink *s, uint64_t offset)
 static mw_status decode_other(mw_b64_decoder *d, uint8_t cls, uint64_t offset)
 {
     /* Tolerant mode skips line breaks and blanks silently (MIME wraps
-     * lines) and any other stray byte with a defect. */
+     * lines) and any other stray byte with a defect. decode_bytes() skips
+     * the blanks itself before calling here. */
     if (cls == DEC_SPACE && !(d->flags & MW_B64_STRICT))
         return MW_OK;
     return note_defect(d, MW_DEFECT_GARBAGE, offset);
@@ -356,25 +357,110 @@ static mw_status decode_sextet(mw_b64_decoder *d, b64_sink *s, uint8_t v,
     return MW_OK;
 }
 
-/* Four alphabet characters at once while the group is empty: the common
- * case, kept free of per-byte state changes. */
-static size_t decode_quads(b64_sink *s, const uint8_t *src, size_t len)
-{
-    size_t i = 0;
-    while (len - i >= 4 && s->n <= s->room && s->room - s->n >= 3) {
-        uint32_t a = b64_decode_table[src[i]], b = b64_decode_table[src[i + 1]];
-        uint32_t c = b64_decode_table[src[i + 2]];
-        uint32_t e = b64_decode_table[src[i + 3]];
-        if ((a | b | c | e) > 63)
-            break;
-        uint32_t v = (a << 18) | (b << 12) | (c << 6) | e;
-        char *dst = s->dst + s->n;
-        dst[0] = (char)(uint8_t)(v >> 16);
-        dst[1] = (char)(uint8_t)(v >> 8);
-        dst[2] = (char)(uint8_t)v;
-        s->n += 3;
-        i += 4;
+/* Sextet value of an alphabet character, -1 for any other byte. */
+#define B64_VAL(c)                                                             \
+    ((c) >= 'A' && (c) <= 'Z'   ? (c) - 'A'                                    \
+     : (c) >= 'a' && (c) <= 'z' ? (c) - 'a' + 26                               \
+     : (c) >= '0' && (c) <= '9' ? (c) - '0' + 52                               \
+     : (c) == '+'               ? 62                                           \
+     : (c) == '/'               ? 63                                           \
+                                : -1)
+/* The value already shifted to its place in a group of four; any other
+ * byte sets bit 24, so one test after OR-ing four lookups finds it. */
+#define B64_SH(c, sh)                                                          \
+    (B64_VAL(c) < 0 ? 0x1000000u : (uint32_t)B64_VAL(c) << (sh))
+#define B64_S4(i, sh)                                                          \
+    B64_SH(4 * (i), sh), B64_SH(4 * (i) + 1, sh), B64_SH(4 * (i) + 2, sh),     \
+        B64_SH(4 * (i) + 3, sh)
+#define B64_S16(i, sh)                                                         \
+    B64_S4(4 * (i), sh), B64_S4(4 * (i) + 1, sh), B64_S4(4 * (i) + 2, sh),     \
+        B64_S4(4 * (i) + 3, sh)
+#define B64_S64(i, sh)                                                         \
+    B64_S16(4 * (i), sh), B64_S16(4 * (i) + 1, sh), B64_S16(4 * (i) + 2, sh),  \
+        B64_S16(4 * (i) + 3, sh)
+#define B64_S256(sh)                                                           \
+    {                                                                          \
+        B64_S64(0, sh), B64_S64(1, sh), B64_S64(2, sh), B64_S64(3, sh)         \
     }
+static const uint32_t b64_shifted[4][256] = {B64_S256(18), B64_S256(12),
+                                             B64_S256(6), B64_S256(0)};
+
+/* Three bytes of a group of four alphabet characters, or bit 24 set. */
+static uint32_t quad_value(const uint8_t *q)
+{
+    return b64_shifted[0][q[0]] | b64_shifted[1][q[1]] | b64_shifted[2][q[2]] |
+           b64_shifted[3][q[3]];
+}
+
+/* Eight bytes big-endian; one byte swap and store where available. */
+static void store_be64(char *dst, uint64_t v)
+{
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) &&                            \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    v = __builtin_bswap64(v);
+    memcpy(dst, &v, 8);
+#else
+    for (int i = 0; i < 8; i++)
+        dst[i] = (char)(uint8_t)(v >> (56 - 8 * i));
+#endif
+}
+
+static void put3(char *dst, uint32_t v)
+{
+    dst[0] = (char)(uint8_t)(v >> 16);
+    dst[1] = (char)(uint8_t)(v >> 8);
+    dst[2] = (char)(uint8_t)v;
+}
+
+/* Four alphabet characters at once while the group is empty: the common
+ * case, kept free of per-byte state changes. Two groups per round while
+ * they and two more bytes fit (one 8-byte store; the next round or the
+ * byte-wise path overwrites the extra two), then single groups; in
+ * tolerant mode the line breaks and blanks between groups are skipped
+ * here too. Stops before the first group holding any other byte. */
+static size_t decode_quads(b64_sink *s, const uint8_t *src, size_t len,
+                           int tolerant)
+{
+    if (s->n > s->room)
+        return 0;
+    size_t i = 0, n = s->n;
+    const size_t room = s->room; /* locals: dst may alias the sink */
+    char *dst = s->dst;
+    for (;;) {
+        size_t pairs = (len - i) / 8;
+        size_t fit = room - n >= 8 ? (room - n - 2) / 6 : 0;
+        if (pairs > fit)
+            pairs = fit;
+        size_t k = 0;
+        if (pairs) { /* so that a NULL dst never takes an offset */
+            const uint8_t *in = src + i;
+            char *w8 = dst + n;
+            for (; k < pairs; k++, in += 8, w8 += 6) {
+                uint32_t v = quad_value(in);
+                uint32_t w = quad_value(in + 4);
+                if ((v | w) >> 24)
+                    break;
+                store_be64(w8, ((uint64_t)v << 40) | ((uint64_t)w << 16));
+            }
+        }
+        i += 8 * k;
+        n += 6 * k;
+        while (len - i >= 4 && room - n >= 3) {
+            uint32_t v = quad_value(src + i);
+            if (v >> 24)
+                break;
+            put3(dst + n, v);
+            n += 3;
+            i += 4;
+        }
+        size_t j = i;
+        while (tolerant && j < len && b64_decode_table[src[j]] == DEC_SPACE)
+            j++;
+        if (j == i)
+            break;
+        i = j;
+    }
+    s->n = n;
     return i;
 }
 
@@ -382,21 +468,22 @@ static mw_status decode_bytes(mw_b64_decoder *d, b64_sink *s,
                               const uint8_t *src, size_t len)
 {
     size_t i = 0;
+    int tolerant = !(d->flags & MW_B64_STRICT);
     while (i < len) {
         if (d->nacc == 0 && d->npad == 0 && !d->padded) {
-            size_t done = decode_quads(s, src + i, len - i);
+            size_t done = decode_quads(s, src + i, len - i, tolerant);
             i += done;
             d->offset += done;
             if (i == len)
                 break;
         }
         uint8_t cls = b64_decode_table[src[i]];
-        mw_status st;
+        mw_status st = MW_OK;
         if (cls < 64)
             st = decode_sextet(d, s, cls, d->offset);
         else if (cls == DEC_PAD)
             st = decode_pad(d, s, d->offset);
-        else
+        else if (cls != DEC_SPACE || !tolerant) /* line breaks: see below */
             st = decode_other(d, cls, d->offset);
         if (st != MW_OK)
             return st;

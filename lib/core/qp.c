@@ -475,10 +475,49 @@ static void dec_finish(mw_qp_decoder *d, qp_sink *s)
     dec_line_end(d);
 }
 
+/* Bytes a plain text run may hold: printable ASCII but '=', and blanks. */
+static int plain_or_blank(uint8_t c)
+{
+    return (c >= 32 && c <= 126 && c != '=') || c == '\t';
+}
+
+/*
+ * The fast path of the text state with no blanks held: a run of printable
+ * bytes and blanks, up to its last non-blank, decodes to itself. That is
+ * what dec_text() does byte by byte (a blank is held, then written before
+ * the next printable), including the column count and its defect. Returns
+ * the bytes taken.
+ */
+static size_t dec_plain_run(mw_qp_decoder *d, qp_sink *s, const uint8_t *in,
+                            size_t len)
+{
+    size_t k = 0, last = 0;
+    while (k < len && plain_or_blank(in[k])) {
+        k++;
+        if (!is_blank(in[k - 1]))
+            last = k;
+    }
+    if (last == 0)
+        return 0;
+    /* dec_column() reports the byte that makes the column 77. */
+    uint32_t to_long = (uint32_t)(MW_QP_LINE_MAX - d->col);
+    if (to_long < last)
+        dec_defect(d, MW_DEFECT_LONG_LINE, d->offset + to_long);
+    d->col += (uint32_t)last;
+    sink_put(s, (const char *)in, last);
+    d->offset += last;
+    return last;
+}
+
 static void decode_run(mw_qp_decoder *d, qp_sink *s, const uint8_t *in,
                        size_t len)
 {
     for (size_t i = 0; i < len;) {
+        if (d->state == DEC_TEXT && d->held_len == 0) {
+            i += dec_plain_run(d, s, in + i, len - i);
+            if (i == len)
+                break;
+        }
         if (dec_step(d, s, in[i], d->offset)) {
             i++;
             d->offset++;

@@ -388,11 +388,19 @@ static int parse_numeric_zone(dt_lex *l, mw_datetime *dt, int negative)
         hh = v / 100;
         mm = v % 100;
     } else {
-        /* "+09:00" and "+09" are not RFC 5322 but are seen in the wild. */
+        /* "+09:00" is not RFC 5322 but is seen in the wild. */
         hh = dt_number(&t, 1, 2);
         dt->flags |= MW_DT_IRREGULAR;
         dt_peek(l, &t);
-        if (hh >= 0 && is_char(&t, ':')) {
+        if (hh >= 0 && !is_char(&t, ':')) {
+            /* "+NN" has the wrong digit count for a zone: hours to some
+             * readers, minutes to others (Python). A zone whose meaning
+             * is not known is -0000 (RFC 5322 4.3). */
+            dt->zone_minutes = 0;
+            dt->flags |= MW_DT_ZONE_UNKNOWN;
+            return 1;
+        }
+        if (hh >= 0) {
             dt_next(l, &t);
             dt_next(l, &t);
             mm = dt_number(&t, 2, 2);

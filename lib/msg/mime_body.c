@@ -258,6 +258,27 @@ static int line_start_step(mw_mime_parser *p)
     return STEP_NEED; /* all input went into lsb */
 }
 
+/*
+ * First j in [start, end) with in[j] == '\n' whose line may be a delimiter:
+ * in[j + 1] is '-' or not in the scan range. Only a '-' right after a
+ * line end qualifies, so the search jumps from '-' to '-' (base64 and most
+ * text have few) instead of from line to line. Returns end when none.
+ */
+static size_t next_candidate(const char *in, size_t start, size_t end)
+{
+    size_t i = start + 1;
+    while (i < end) {
+        const char *dash = memchr(in + i, '-', end - i);
+        if (!dash)
+            break;
+        size_t k = (size_t)(dash - in);
+        if (in[k - 1] == '\n')
+            return k - 1;
+        i = k + 1;
+    }
+    return end > start && in[end - 1] == '\n' ? end - 1 : end;
+}
+
 /* Scan inside a line for the next line end that may precede a delimiter
  * and deliver the bytes before it. */
 static int in_line_step(mw_mime_parser *p, mw_mime_event *ev)
@@ -266,31 +287,23 @@ static int in_line_step(mw_mime_parser *p, mw_mime_event *ev)
     size_t scan_end = p->len;
     if (p->sink == SINK_BODY && p->decoding && scan_end - start > DEC_IN_MAX)
         scan_end = start + DEC_IN_MAX; /* what one delivery can take */
-    size_t i = start, end;
+    size_t i, end;
     uint32_t held = HELD_NONE;
     int at_line_start = 0;
-    for (;;) {
-        const char *nl = memchr(p->in + i, '\n', scan_end - i);
-        if (!nl) {
-            end = scan_end;
-            if (end > start && p->in[end - 1] == '\r') {
-                end--;
-                held = HELD_CR;
-            }
-            i = scan_end;
-            break;
+    size_t j = next_candidate(p->in, start, scan_end);
+    if (j == scan_end) {
+        end = scan_end;
+        if (end > start && p->in[end - 1] == '\r') {
+            end--;
+            held = HELD_CR;
         }
-        size_t j = (size_t)(nl - p->in);
-        if (j + 1 < p->len && p->in[j + 1] != '-' && j + 1 < scan_end) {
-            i = j + 1; /* the next line cannot be a delimiter */
-            continue;
-        }
+        i = scan_end;
+    } else {
         int cr = j > start && p->in[j - 1] == '\r';
         end = cr ? j - 1 : j;
         held = cr ? HELD_CRLF : HELD_LF;
         i = j + 1;
         at_line_start = 1;
-        break;
     }
     int event = 0;
     if (end > start) {

@@ -69,54 +69,104 @@ static void trim(mw_span *s)
         s->len--;
 }
 
+/* The captured fields, told apart by length and first letter first so
+ * that an ordinary field costs one switch and no comparison. */
+enum known_field { KF_NONE, KF_CT, KF_CD, KF_CTE, KF_CID, KF_MV };
+
+static int known_field(mw_span name)
+{
+    char first = (char)(name.len ? (name.ptr[0] | 0x20) : 0);
+    switch (name.len) {
+    case 10:
+        return mwi_mime_ieq(name.ptr, name.len, "content-id") ? KF_CID
+                                                              : KF_NONE;
+    case 12:
+        if (first == 'c')
+            return mwi_mime_ieq(name.ptr, name.len, "content-type") ? KF_CT
+                                                                    : KF_NONE;
+        if (first == 'm')
+            return mwi_mime_ieq(name.ptr, name.len, "mime-version") ? KF_MV
+                                                                    : KF_NONE;
+        return KF_NONE;
+    case 19:
+        return mwi_mime_ieq(name.ptr, name.len, "content-disposition")
+                   ? KF_CD
+                   : KF_NONE;
+    case 25:
+        return mwi_mime_ieq(name.ptr, name.len, "content-transfer-encoding")
+                   ? KF_CTE
+                   : KF_NONE;
+    default:
+        return KF_NONE;
+    }
+}
+
+static void capture_raw(mw_mime_parser *p, int *have, mw_span *dst,
+                        mw_span value)
+{
+    if (*have)
+        return;
+    *have = 1;
+    dst->len = value.len;
+    dst->ptr = p->arena + mwi_mime_arena_copy(p, value.ptr, value.len);
+}
+
 /* Remember the values HEADERS_END interprets. The first occurrence of each
  * field wins, as in Python's email package. */
 static void capture(mw_mime_parser *p, mw_span name, mw_span value)
 {
-    if (mwi_mime_ieq(name.ptr, name.len, "content-type")) {
-        if (!p->have_ct) {
-            p->have_ct = 1;
-            p->ct_raw.len = value.len;
-            p->ct_raw.ptr =
-                p->arena + mwi_mime_arena_copy(p, value.ptr, value.len);
-        }
-    } else if (mwi_mime_ieq(name.ptr, name.len, "content-disposition")) {
-        if (!p->have_cd) {
-            p->have_cd = 1;
-            p->cd_raw.len = value.len;
-            p->cd_raw.ptr =
-                p->arena + mwi_mime_arena_copy(p, value.ptr, value.len);
-        }
-    } else if (mwi_mime_ieq(name.ptr, name.len, "content-transfer-encoding")) {
+    switch (known_field(name)) {
+    case KF_CT:
+        capture_raw(p, &p->have_ct, &p->ct_raw, value);
+        break;
+    case KF_CD:
+        capture_raw(p, &p->have_cd, &p->cd_raw, value);
+        break;
+    case KF_CTE:
         if (!p->have_cte) {
             p->have_cte = 1;
             p->cte_len = mwi_mime_cte_token(value.ptr, value.len, p->cte_tok,
                                             sizeof(p->cte_tok));
         }
-    } else if (mwi_mime_ieq(name.ptr, name.len, "content-id")) {
+        break;
+    case KF_CID:
         if (!p->have_cid) {
             mw_span v = value;
             trim(&v);
-            p->have_cid = 1;
-            p->cid.len = v.len;
-            p->cid.ptr = p->arena + mwi_mime_arena_copy(p, v.ptr, v.len);
+            capture_raw(p, &p->have_cid, &p->cid, v);
         }
-    } else if (mwi_mime_ieq(name.ptr, name.len, "mime-version")) {
+        break;
+    case KF_MV:
         p->have_mv = 1;
+        break;
+    default:
+        break;
     }
 }
 
+#define ONES64 UINT64_C(0x0101010101010101)
+#define HIGHS64 UINT64_C(0x8080808080808080)
+
+/* 8-bit and NUL bytes in s[0..n), eight bytes per step: the OR of all
+ * words keeps any high bit, and (w - 0x01..) & ~w & 0x80.. is non-zero
+ * exactly when some byte of w is zero. */
 static uint32_t scan_bytes_defects(const char *s, size_t n)
 {
-    unsigned char any = 0;
-    int nul = 0;
-    for (size_t i = 0; i < n; i++) {
+    uint64_t any = 0, zero = 0;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        any |= w;
+        zero |= (w - ONES64) & ~w & HIGHS64;
+    }
+    for (; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         any |= c;
-        nul |= c == 0;
+        zero |= c == 0;
     }
-    return ((any & 0x80) ? MW_MIME_DEFECT_8BIT_HEADER : 0) |
-           (nul ? MW_MIME_DEFECT_NUL : 0);
+    return ((any & HIGHS64) ? MW_MIME_DEFECT_8BIT_HEADER : 0) |
+           (zero ? MW_MIME_DEFECT_NUL : 0);
 }
 
 /* The pending field is complete: report it (or drop it past the limits). */
@@ -220,6 +270,59 @@ static int take_line(mw_mime_parser *p, int into_field)
     return 1;
 }
 
+/*
+ * The fast path of a field: when the whole field (continuation lines
+ * included, within header_line_max) and the first byte after it are in
+ * this call's input, find its line ends with memchr and report it at once.
+ * The state left behind is what the byte-wise path would leave. Returns
+ * -1 with nothing consumed when the byte-wise path must do it (field split
+ * across chunks, too long, or no plain "name:" start).
+ */
+static int field_fast(mw_mime_parser *p, mw_mime_event *ev)
+{
+    const char *s = p->in + p->pos;
+    size_t avail = p->len - p->pos;
+    size_t lim = avail < p->hcap ? avail : p->hcap;
+    size_t i = 0;
+    while (i < lim && is_name_char(s[i]))
+        i++;
+    size_t name_len = i;
+    while (i < lim && mwi_mime_is_wsp(s[i]))
+        i++;
+    if (i >= lim || s[i] != ':')
+        return -1;
+    size_t value_off = i + 1;
+    int bare_lf = 0;
+    size_t k = value_off;
+    for (;;) {
+        const char *nl = k < lim ? memchr(s + k, '\n', lim - k) : NULL;
+        if (!nl)
+            return -1;
+        size_t e = (size_t)(nl - s);
+        bare_lf |= s[e - 1] != '\r'; /* e > 0: the colon came first */
+        k = e + 1;
+        if (k >= avail)
+            return -1; /* a continuation line may follow */
+        if (!mwi_mime_is_wsp(s[k]))
+            break;
+    }
+    if (bare_lf)
+        mwi_mime_top(p)->defects |= MW_MIME_DEFECT_BARE_LF;
+    p->in_input = 1;
+    p->fstart = p->pos;
+    p->foff = mwi_mime_here(p);
+    p->ftotal = k;
+    p->hlen = 0;
+    p->name_len = name_len;
+    p->value_off = value_off;
+    p->pos += k;
+    p->prev_cr = 0;
+    p->first_line = 0;
+    p->hstate = HS_LINE_START;
+    p->pending = 1;
+    return emit_field(p, ev);
+}
+
 static int line_start(mw_mime_parser *p, mw_mime_event *ev)
 {
     size_t avail = p->len - p->pos;
@@ -253,6 +356,9 @@ static int line_start(mw_mime_parser *p, mw_mime_event *ev)
         return headers_over(p);
     }
     if (is_name_char(c)) {
+        int r = field_fast(p, ev);
+        if (r >= 0)
+            return r;
         field_begin(p);
         return STEP_CONT;
     }

@@ -34,8 +34,22 @@ int mwi_mime_next_param(const char *v, size_t n, size_t *pos,
  * returns the length written (at most n). */
 size_t mwi_mime_unescape(const char *s, size_t n, char *out);
 
-/* Case-insensitive equality of s[0..n) and the lower-case literal lit. */
-int mwi_mime_ieq(const char *s, size_t n, const char *lit);
+/* Case-insensitive equality of s[0..n) and the lower-case literal lit.
+ * Inline so that strlen(lit) folds to a constant and most names are
+ * refused on their length. */
+static inline int mwi_mime_ieq(const char *s, size_t n, const char *lit)
+{
+    if (strlen(lit) != n)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 'A' && c <= 'Z')
+            c = (unsigned char)(c + ('a' - 'A'));
+        if (c != (unsigned char)lit[i])
+            return 0;
+    }
+    return 1;
+}
 
 /* First token of a Content-Transfer-Encoding value, lower-cased into out
  * (at most cap bytes kept); returns its full length (0 when none). */

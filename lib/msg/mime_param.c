@@ -11,7 +11,26 @@ static int is_wsp_or_eol(unsigned char c)
 
 static int is_tspecial(unsigned char c)
 {
-    return c != 0 && strchr("()<>@,;:\\\"/[]?=", c) != NULL;
+    switch (c) {
+    case '(':
+    case ')':
+    case '<':
+    case '>':
+    case '@':
+    case ',':
+    case ';':
+    case ':':
+    case '\\':
+    case '"':
+    case '/':
+    case '[':
+    case ']':
+    case '?':
+    case '=':
+        return 1;
+    default:
+        return 0;
+    }
 }
 
 /* RFC 2045 token character. */
@@ -23,16 +42,6 @@ static int is_token(unsigned char c)
 static int lower(int c)
 {
     return (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c;
-}
-
-int mwi_mime_ieq(const char *s, size_t n, const char *lit)
-{
-    size_t i = 0;
-    for (; i < n; i++) {
-        if (lit[i] == '\0' || lower((unsigned char)s[i]) != lit[i])
-            return 0;
-    }
-    return lit[i] == '\0';
 }
 
 /* Skip whitespace, line breaks and (nested) comments. An unterminated

@@ -155,12 +155,85 @@ typedef struct dec_state {
     uint32_t flags;
     size_t ws_start, ws_len; /* whitespace held after an encoded word */
     int last_was_ew;
+    /* Adjacent encoded words in one built-in charset: their decoded bytes
+     * are joined in out[run_start..) and converted together. */
+    int run;
+    size_t run_start;
+    const char *run_cs;
+    size_t run_cs_len;
 } dec_state;
+
+/*
+ * RFC 2047 5 wants every encoded word to hold whole characters, but
+ * mailers split UTF-8 characters between words; the bytes of adjacent
+ * words in the same charset are joined before conversion (section 5
+ * permits it; Python and Thunderbird do the same). Only built-in charsets
+ * are joined: their conversion cannot fail, so no word has to be put back
+ * undecoded after others were joined to it.
+ */
+static mw_status finish_run(dec_state *d)
+{
+    if (!d->run)
+        return MW_OK;
+    d->run = 0;
+    mw_buf *out = d->out;
+    if (mwi_charset_replaces(d->run_cs, d->run_cs_len,
+                             mwi_at(out, d->run_start),
+                             out->len - d->run_start))
+        d->flags |= MW_2047_REPLACED;
+    return mwi_convert_tail(out, d->run_start, d->run_cs, d->run_cs_len, NULL);
+}
+
+static int builtin_charset(const char *cs, size_t cs_len)
+{
+    mw_buf none;
+    mw_buf_init_fixed(&none, NULL, 0);
+    return mw_charset_to_utf8(cs, cs_len, NULL, 0, NULL, &none) == MW_OK;
+}
+
+static int same_charset(const dec_state *d, const mwi_ew *ew)
+{
+    if (d->run_cs_len != ew->charset_len)
+        return 0;
+    for (size_t i = 0; i < ew->charset_len; i++)
+        if (mwi_lower((unsigned char)d->run_cs[i]) !=
+            mwi_lower((unsigned char)ew->charset[i]))
+            return 0;
+    return 1;
+}
+
+/* Append the decoded bytes of a word in a built-in charset to the run. */
+static mw_status join_word(dec_state *d, const mwi_ew *ew)
+{
+    int damaged = 0;
+    if (d->run && !same_charset(d, ew)) {
+        mw_status st = finish_run(d);
+        if (st != MW_OK)
+            return st;
+    }
+    if (!d->run) {
+        d->run = 1;
+        d->run_start = d->out->len;
+        d->run_cs = ew->charset;
+        d->run_cs_len = ew->charset_len;
+    }
+    mw_status st = ew->enc == 'B'
+                       ? b_decode(ew->text, ew->text_len, d->out, &damaged)
+                       : mwi_q_decode(ew->text, ew->text_len, d->out, &damaged);
+    if (st != MW_OK)
+        return st;
+    d->flags |= MW_2047_DECODED | (damaged ? MW_2047_DAMAGED : 0u) |
+                (ew->has_language ? MW_2047_LANGUAGE : 0u);
+    return MW_OK;
+}
 
 static mw_status copy_text(dec_state *d, const char *p, size_t n)
 {
     size_t replaced = 0;
-    mw_status st = mw_utf8_sanitize(p, n, d->out, &replaced);
+    mw_status st = finish_run(d);
+    if (st != MW_OK)
+        return st;
+    st = mw_utf8_sanitize(p, n, d->out, &replaced);
     if (replaced)
         d->flags |= MW_2047_REPLACED;
     return st;
@@ -183,8 +256,18 @@ static mw_status try_word(dec_state *d, const char *p, size_t n, size_t *used)
     mwi_ew ew;
     if (!mwi_ew_match(p, n, &ew))
         return MW_E_UNSUPPORTED;
-    size_t mark = d->out->len, ws_start = d->ws_start, ws_len = d->ws_len;
+    size_t ws_start = d->ws_start, ws_len = d->ws_len;
+    size_t mark = d->out->len;
+    int had_run = d->run; /* then the whitespace was dropped, not written */
     mw_status st = flush_ws(d, 1);
+    *used = ew.len;
+    if (st != MW_OK)
+        return st;
+    if (ew.enc != 0 && builtin_charset(ew.charset, ew.charset_len))
+        return join_word(d, &ew);
+    st = finish_run(d);
+    if (had_run)
+        mark = d->out->len;
     if (st == MW_OK)
         st = mwi_ew_decode(&ew, d->hook, d->out, &d->flags);
     if (st == MW_E_UNSUPPORTED) {
@@ -193,7 +276,6 @@ static mw_status try_word(dec_state *d, const char *p, size_t n, size_t *used)
         d->ws_start = ws_start;
         d->ws_len = ws_len;
     }
-    *used = ew.len;
     return st;
 }
 
@@ -242,7 +324,10 @@ static mw_status decode_all(dec_state *d)
         i = j;
     }
     d->last_was_ew = 0;
-    return flush_ws(d, 0);
+    mw_status st = flush_ws(d, 0);
+    if (st == MW_OK)
+        st = finish_run(d);
+    return st;
 }
 
 mw_status mw_rfc2047_decode(const char *text, size_t len,
