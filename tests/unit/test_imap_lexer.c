@@ -163,6 +163,9 @@ static void test_tokens(void **state)
     /* One more than 2^64-1 is an atom, not a number. */
     expect_wire(MW_IMAP_PARSE_COMMANDS, "t X 18446744073709551616\r\n",
                 "t X 18446744073709551616\r\n");
+    /* An empty quoted string as the first text a fresh parser keeps (once
+     * NULL + 0 in the fast token loop, caught by UBSan). */
+    expect_wire(MW_IMAP_PARSE_NO_VALIDATE, "* X \"\"\r\n", "* X \"\"\r\n");
 }
 
 static void check_section(const mw_imap_event *ev)
