@@ -66,10 +66,11 @@ static int scan_maildir(pop_sv *sv)
     struct dirent *de;
     int rc = 0;
     while (rc == 0 && (de = readdir(d)) != NULL && sv->count < MAILDROP_MAX) {
-        if (de->d_name[0] == '.' || strlen(de->d_name) >= 70)
+        size_t name_len = strlen(de->d_name);
+        if (de->d_name[0] == '.' || name_len >= 70)
             continue;
         uint32_t i = sv->count;
-        snprintf(sv->names[i], sizeof sv->names[i], "%s", de->d_name);
+        memcpy(sv->names[i], de->d_name, name_len + 1); /* < 70 < 128 */
         char path[1024];
         file_path(sv, i, path, sizeof path);
         jr_bytes b = {0};
