@@ -15,7 +15,7 @@
 #include "mailwire/msgtree.h"
 #include "mw_int.h"
 
-#define TREE_ALIGN _Alignof(max_align_t)
+#define TREE_ALIGN MWI_ALIGN
 #define TREE_DEFAULT_BLOCK ((size_t)16 * 1024)
 
 typedef struct tree_block {

@@ -145,7 +145,7 @@ mw_status mw_pop3_client_init_in(void *mem, size_t len,
     layout l;
     uint32_t flags;
     resolve(cfg, &l, &flags);
-    if (!mem || len < l.total || (uintptr_t)mem % _Alignof(max_align_t) != 0)
+    if (!mem || len < l.total || !mwi_is_aligned(mem))
         return MW_E_ARG;
     mw_pop3_client *s = mem;
     place(s, &l, flags);

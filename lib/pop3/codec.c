@@ -100,8 +100,7 @@ mw_status mwi_pop3_put_u64(mw_buf *out, uint64_t v)
 
 size_t mwi_pop3_align(size_t n)
 {
-    size_t a = sizeof(max_align_t);
-    return (n + a - 1) / a * a;
+    return mwi_align_up(n);
 }
 
 mw_status mwi_pop3_b64_encode(const void *in, size_t len, mw_buf *out)

@@ -68,8 +68,7 @@ mw_status mw_pop3_reader_init_in(void *mem, size_t len, uint32_t line_max,
         return MW_E_ARG;
     *out = NULL;
     line_max = resolve_line_max(line_max);
-    if (!mem || len < mw_pop3_reader_sizeof(line_max) ||
-        (uintptr_t)mem % _Alignof(max_align_t) != 0)
+    if (!mem || len < mw_pop3_reader_sizeof(line_max) || !mwi_is_aligned(mem))
         return MW_E_ARG;
     place(mem, line_max);
     *out = mem;

@@ -251,7 +251,7 @@ mw_status mw_pop3_server_init_in(void *mem, size_t len,
         return MW_E_ARG;
     layout l;
     resolve(cfg, &l);
-    if (!mem || len < l.total || (uintptr_t)mem % _Alignof(max_align_t) != 0)
+    if (!mem || len < l.total || !mwi_is_aligned(mem))
         return MW_E_ARG;
     mw_pop3_server *s = mem;
     place(s, &l, cfg);

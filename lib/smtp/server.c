@@ -270,7 +270,7 @@ mw_status mw_smtp_server_init_in(void *mem, size_t len,
         return MW_E_ARG;
     *out = NULL;
     if (!mem || !config_ok(cfg) || len < layout_size(cfg, 0) ||
-        ((uintptr_t)mem % _Alignof(max_align_t)) != 0)
+        !mwi_is_aligned(mem))
         return MW_E_ARG;
     setup((mw_smtp_server *)mem, layout_size(cfg, 0), cfg, NULL, 0);
     *out = (mw_smtp_server *)mem;

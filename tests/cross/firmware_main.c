@@ -12,7 +12,7 @@
 /* Everything the mail path needs, in static storage. */
 /* About 10.5 KB with the trimmed limits below; most of it is the
  * session's minimum output buffer (4 KB). */
-static unsigned char session_mem[11264];
+static _Alignas(max_align_t) unsigned char session_mem[11264];
 static char body_mem[512];
 static char wire_mem[2048]; /* what the client "sent", for the check */
 static size_t wire_len;
