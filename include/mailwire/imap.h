@@ -749,6 +749,10 @@ MW_API mw_status mw_imap_string_write(const char *s, size_t len, uint32_t flags,
 
 /** \brief Writer flag: allow 8-bit UTF-8 in quoted strings. */
 #define MW_IMAP_WRITE_UTF8 0x1u
+/** \brief Writer flag (typed writers): write literals as non-synchronizing
+ *         `{n+}` (RFC 7888 LITERAL+), so a command goes out without
+ *         waiting for continuation requests. */
+#define MW_IMAP_WRITE_LITERAL_PLUS 0x2u
 
 /**
  * \brief Write one value subtree canonically (single spaces, strings
