@@ -240,35 +240,51 @@ static mw_status phrase_qstring(aparse *p, const alex *l, const atok *t,
     return st;
 }
 
-/* One word of a phrase; *was_ew tells whether it was a decoded encoded
- * word (whitespace between two of them is dropped). */
+/* One word of a phrase that is not an encoded word. */
 static mw_status phrase_word(aparse *p, const alex *l, const atok *t,
-                             uint32_t *fl, int *was_ew)
+                             uint32_t *fl)
 {
     size_t replaced = 0;
-    mw_status st;
-    *was_ew = 0;
-    if (t->kind == A_ATOM && t->ew) {
-        mwi_ew ew;
-        uint32_t f2047 = 0;
-        mwi_ew_match(l->s + t->start, t->end - t->start, &ew);
-        st = mwi_ew_decode(&ew, p->hook, p->st, &f2047);
-        if (st == MW_OK) {
-            *was_ew = 1;
-            *fl |= MW_ADDR_ENCODED_NAME;
-            return MW_OK;
-        }
-        if (st != MW_E_UNSUPPORTED)
-            return st;
-        *fl |= MW_ADDR_UNDECODED_NAME; /* kept as it was */
-    }
     if (t->kind == A_QSTR)
         return phrase_qstring(p, l, t, fl);
     if (t->kind == A_SPECIAL || t->kind == A_DLIT)
         *fl |= MW_ADDR_OBS_PHRASE; /* "John Q. Public", "a@b <a@b>" */
-    st = mw_utf8_sanitize(l->s + t->start, t->end - t->start, p->st, &replaced);
+    mw_status st =
+        mw_utf8_sanitize(l->s + t->start, t->end - t->start, p->st, &replaced);
     if (replaced)
         *fl |= MW_ADDR_REPLACED;
+    return st;
+}
+
+static int is_encoded_word(const atok *t)
+{
+    return t->kind == A_ATOM && t->ew;
+}
+
+/*
+ * A run of adjacent encoded words (only whitespace or comments between
+ * them) is decoded as one unstructured text, as a Subject is: the space
+ * between the words is dropped (RFC 2047 6.2) and the bytes of words in
+ * one charset are joined before conversion, so a UTF-8 character that a
+ * mailer split between two words survives. *t is the run's first word
+ * and receives the token after the run.
+ */
+static mw_status phrase_encoded_run(aparse *p, alex *l, atok *t, uint32_t *fl)
+{
+    size_t run_start = p->st->len;
+    uint32_t f2047 = 0;
+    mw_status st = mw_buf_append(p->st, l->s + t->start, t->end - t->start);
+    for (lex_next(l, t); st == MW_OK && is_encoded_word(t); lex_next(l, t)) {
+        st = mw_buf_append_byte(p->st, ' ');
+        if (st == MW_OK)
+            st = mw_buf_append(p->st, l->s + t->start, t->end - t->start);
+    }
+    if (st == MW_OK)
+        st = mwi_decode_2047_tail(p->st, run_start, p->hook, &f2047);
+    if (f2047 & MW_2047_DECODED)
+        *fl |= MW_ADDR_ENCODED_NAME;
+    if (f2047 & MW_2047_UNDECODED)
+        *fl |= MW_ADDR_UNDECODED_NAME;
     return st;
 }
 
@@ -278,25 +294,22 @@ static mw_status build_phrase(aparse *p, size_t a, size_t b, sref *out,
 {
     alex l = p->lx;
     atok t;
-    int prev_ew = 0, was_ew = 0, spaced;
     l.pos = a;
     l.len = b;
     out->off = p->st->len;
-    for (lex_next(&l, &t); t.kind != A_END; lex_next(&l, &t)) {
+    lex_next(&l, &t);
+    while (t.kind != A_END) {
         mw_status st = MW_OK;
-        size_t mark = p->st->len;
-        spaced = t.ws_before && mark > out->off;
-        if (spaced)
+        if (t.ws_before && p->st->len > out->off)
             st = mw_buf_append_byte(p->st, ' ');
-        if (st == MW_OK)
-            st = phrase_word(p, &l, &t, fl, &was_ew);
+        if (st == MW_OK && is_encoded_word(&t)) {
+            st = phrase_encoded_run(p, &l, &t, fl);
+        } else if (st == MW_OK) {
+            st = phrase_word(p, &l, &t, fl);
+            lex_next(&l, &t);
+        }
         if (st != MW_OK)
             return st;
-        if (was_ew && prev_ew && spaced) {
-            /* RFC 2047 6.2: drop the space between two encoded words. */
-            mwi_out_move_tail(p->st, mark, mark + 1);
-        }
-        prev_ew = was_ew;
     }
     out->len = p->st->len - out->off;
     return MW_OK;

@@ -206,6 +206,15 @@ static void test_encoded_display_names(void **state)
     parse(&p, "=?utf-8?q?Andr=C3=A9?= =?utf-8?q?_Pirard?= Jr <a@b>");
     check(&p, 0, "Andr\xC3\xA9 Pirard Jr", "a@b", "", 0);
     done(&p);
+    /* A UTF-8 character split between two words (mailers do this)
+     * survives: "J\xC3" + "\xB6rg" decode together, not as two U+FFFD. */
+    parse(&p, "=?utf-8?B?SsM=?= =?UTF-8?B?tnJn?= <j@x>");
+    check(&p, 0, "J\xC3\xB6rg", "j@x", "", MW_ADDR_ENCODED_NAME);
+    done(&p);
+    /* Different charsets next to each other still lose the space. */
+    parse(&p, "=?iso-8859-1?q?J=F6rg?=\r\n =?utf-8?q?_M=C3=BCller?= <m@x>");
+    check(&p, 0, "J\xC3\xB6rg M\xC3\xBCller", "m@x", "", MW_ADDR_ENCODED_NAME);
+    done(&p);
     /* Tolerated: an encoded word in a quoted string (Outlook, others). */
     parse(&p, "\"=?utf-8?B?w6lsw6hu?=\" <e@x>");
     check(&p, 0, "\xC3\xA9l\xC3\xA8n", "e@x", "", MW_ADDR_QUOTED_ENCODED);
