@@ -38,29 +38,41 @@ static int parse_size(const char *s, size_t *out)
     return 0;
 }
 
+/* Options may come before or after the file, as with GNU tools: users
+ * type "mw-parse msg.eml --defects" as often as the other order. */
+static int parse_option(int argc, char **argv, int *i, run *r)
+{
+    const char *a = argv[*i];
+    if (strcmp(a, "--mbox") == 0)
+        r->mbox = 1;
+    else if (strcmp(a, "--defects") == 0)
+        r->opt.defects = 1;
+    else if (strcmp(a, "--chunk") == 0 && *i + 1 < argc)
+        return parse_size(argv[++*i], &r->opt.chunk);
+    else
+        return -1;
+    return 0;
+}
+
 static int parse_args(int argc, char **argv, run *r)
 {
-    int i = 1;
-    for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
-        if (strcmp(argv[i], "--") == 0) {
-            i++;
-            break;
-        }
-        if (strcmp(argv[i], "--mbox") == 0)
-            r->mbox = 1;
-        else if (strcmp(argv[i], "--defects") == 0)
-            r->opt.defects = 1;
-        else if (strcmp(argv[i], "--chunk") == 0 && i + 1 < argc)
-            if (parse_size(argv[++i], &r->opt.chunk) != 0)
+    int options_done = 0;
+    r->path = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!options_done && strcmp(a, "--") == 0) {
+            options_done = 1;
+        } else if (!options_done && a[0] == '-' && a[1]) {
+            if (parse_option(argc, argv, &i, r) != 0)
                 return -1;
-            else
-                continue;
-        else
-            return -1;
+        } else if (r->path) {
+            return -1; /* one input only */
+        } else {
+            r->path = a;
+        }
     }
-    if (argc - i > 1)
-        return -1;
-    r->path = i < argc ? argv[i] : "-";
+    if (!r->path)
+        r->path = "-";
     return 0;
 }
 

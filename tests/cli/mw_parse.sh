@@ -87,6 +87,8 @@ contains "mbox second message" "$(tail -1 "$tmp/box.json")" '"subject": "two"'
 expect "mbox --chunk 1 same" "$("$parse" --mbox --chunk 1 "$tmp/box.mbox")" "$(cat "$tmp/box.json")"
 
 printf 'Content-Type: multipart/mixed; boundary=zz\n\n--zz\nContent-Type: text/plain\n\nunfinished\n' >"$tmp/broken.eml"
+expect "options after the file" "$("$parse" "$tmp/box.mbox" --chunk 3 --mbox)" "$(cat "$tmp/box.json")"
+expect "-- ends the options" "$("$parse" --mbox -- "$tmp/box.mbox")" "$(cat "$tmp/box.json")"
 out=$("$parse" --defects "$tmp/broken.eml")
 contains "defects: missing final boundary" "$out" 'no-final-boundary'
 contains "defects: no MIME-Version" "$out" 'no-mime-version'
