@@ -37,9 +37,7 @@ static int config_ok(const mw_smtp_client_config *cfg)
  * 32-bit target give "too large" rather than a wrapped, short block. */
 static uint64_t align_up(uint64_t n)
 {
-    const uint64_t a =
-        sizeof(void *) > sizeof(uint64_t) ? sizeof(void *) : sizeof(uint64_t);
-    return (n + a - 1) / a * a;
+    return (n + MWI_ALIGN - 1) / MWI_ALIGN * MWI_ALIGN;
 }
 
 static size_t place(uint64_t *off, uint64_t size)
@@ -195,8 +193,7 @@ mw_status mw_smtp_client_init_in(void *mem, size_t len,
     if (!out)
         return MW_E_ARG;
     *out = NULL;
-    if (!mem || !config_ok(cfg) || (uintptr_t)mem % sizeof(void *) != 0 ||
-        (uintptr_t)mem % sizeof(uint64_t) != 0)
+    if (!mem || !config_ok(cfg) || !mwi_is_aligned(mem))
         return MW_E_ARG;
     layout l;
     compute_layout(cfg, &l);

@@ -68,16 +68,9 @@ static size_t enhanced_at(const char *p, size_t n, char cls,
 /* Parser object                                                       */
 /* ------------------------------------------------------------------ */
 
-static size_t align_up(size_t n)
-{
-    const size_t a =
-        sizeof(void *) > sizeof(uint64_t) ? sizeof(void *) : sizeof(uint64_t);
-    return (n + a - 1) / a * a;
-}
-
 static size_t layout_size(const mwi_smtp_cfg *c)
 {
-    size_t head = align_up(sizeof(mw_smtp_reply_parser));
+    size_t head = mwi_align_up(sizeof(mw_smtp_reply_parser));
     if (c->reply_lines_max > (SIZE_MAX - head) / sizeof(mw_span))
         return SIZE_MAX;
     size_t lines = (size_t)c->reply_lines_max * sizeof(mw_span);
@@ -97,7 +90,7 @@ static void place(mw_smtp_reply_parser *p, const mwi_smtp_cfg *c)
 {
     memset(p, 0, sizeof(*p));
     p->cfg = *c;
-    char *base = (char *)p + align_up(sizeof(*p));
+    char *base = (char *)p + mwi_align_up(sizeof(*p));
     p->lines = (mw_span *)(void *)base;
     p->text = base + (size_t)c->reply_lines_max * sizeof(mw_span);
 }
@@ -134,7 +127,7 @@ mw_status mw_smtp_reply_parser_init_in(void *mem, size_t len,
     *out = NULL;
     mwi_smtp_cfg c;
     mwi_smtp_cfg_resolve(cfg, &c);
-    if (!mem || len < layout_size(&c) || ((uintptr_t)mem % align_up(1)) != 0)
+    if (!mem || len < layout_size(&c) || !mwi_is_aligned(mem))
         return MW_E_ARG;
     place(mem, &c);
     *out = mem;
