@@ -199,8 +199,10 @@ typedef struct mw_mime_info {
 
 /**
  * \brief One parser event. Only the fields the event type names are
- *        meaningful; the others are zero. Views are valid until the next
- *        call on the parser.
+ *        meaningful; the others are zero, except \c info, which is
+ *        unspecified for every event type but #MW_MIME_EV_HEADERS_END (it
+ *        is not cleared for each header field). Views are valid until the
+ *        next call on the parser.
  */
 typedef struct mw_mime_event {
     uint32_t type;     /**< MW_MIME_EV_*. */
@@ -217,7 +219,8 @@ typedef struct mw_mime_event {
                             breaks kept as received, without the final line
                             break. */
     mw_span data;      /**< BODY, PREAMBLE, EPILOGUE: the bytes. */
-    mw_mime_info info; /**< HEADERS_END: the entity's parsed headers. */
+    mw_mime_info info; /**< HEADERS_END: the entity's parsed headers
+                            (unspecified for the other event types). */
 } mw_mime_event;
 
 /**

@@ -5,6 +5,16 @@
 
 #include "mime_int.h"
 
+/* SSE2 is part of every x86-64 CPU; elsewhere (or with MWI_MIME_NO_SIMD,
+ * which the tests use to check the portable path) the scans below are
+ * memchr and eight bytes per step. */
+#if defined(__SSE2__) && defined(__GNUC__) && !defined(MWI_MIME_NO_SIMD)
+#include <emmintrin.h>
+#define MIME_SIMD 1
+#else
+#define MIME_SIMD 0
+#endif
+
 /* Python's header-name test: printable ASCII except ':' and space. */
 static int is_name_char(char c)
 {
@@ -78,22 +88,22 @@ static int known_field(mw_span name)
     char first = (char)(name.len ? (name.ptr[0] | 0x20) : 0);
     switch (name.len) {
     case 10:
-        return mwi_mime_ieq(name.ptr, name.len, "content-id") ? KF_CID
-                                                              : KF_NONE;
+        return MWI_IEQ_TOKEN(name.ptr, name.len, "content-id") ? KF_CID
+                                                               : KF_NONE;
     case 12:
         if (first == 'c')
-            return mwi_mime_ieq(name.ptr, name.len, "content-type") ? KF_CT
-                                                                    : KF_NONE;
+            return MWI_IEQ_TOKEN(name.ptr, name.len, "content-type") ? KF_CT
+                                                                     : KF_NONE;
         if (first == 'm')
-            return mwi_mime_ieq(name.ptr, name.len, "mime-version") ? KF_MV
-                                                                    : KF_NONE;
+            return MWI_IEQ_TOKEN(name.ptr, name.len, "mime-version") ? KF_MV
+                                                                     : KF_NONE;
         return KF_NONE;
     case 19:
-        return mwi_mime_ieq(name.ptr, name.len, "content-disposition")
+        return MWI_IEQ_TOKEN(name.ptr, name.len, "content-disposition")
                    ? KF_CD
                    : KF_NONE;
     case 25:
-        return mwi_mime_ieq(name.ptr, name.len, "content-transfer-encoding")
+        return MWI_IEQ_TOKEN(name.ptr, name.len, "content-transfer-encoding")
                    ? KF_CTE
                    : KF_NONE;
     default:
@@ -270,57 +280,240 @@ static int take_line(mw_mime_parser *p, int into_field)
     return 1;
 }
 
+#if MIME_SIMD
+static unsigned block_mask(__m128i m)
+{
+    return (unsigned)_mm_movemask_epi8(m);
+}
+
+static __m128i load16(const char *s)
+{
+    return _mm_loadu_si128((const __m128i *)(const void *)s);
+}
+#endif
+
+/* Length of the run of field-name characters at s[0..lim). */
+static size_t scan_name(const char *s, size_t lim)
+{
+    size_t i = 0;
+#if MIME_SIMD
+    /* Bytes compare signed, so every byte >= 0x80 fails "> 0x20". */
+    const __m128i lo = _mm_set1_epi8(0x20), hi = _mm_set1_epi8(0x7f);
+    const __m128i colon = _mm_set1_epi8(':');
+    for (; i + 16 <= lim; i += 16) {
+        __m128i v = load16(s + i);
+        __m128i ok =
+            _mm_and_si128(_mm_cmpgt_epi8(v, lo), _mm_cmplt_epi8(v, hi));
+        unsigned bad =
+            block_mask(_mm_andnot_si128(_mm_cmpeq_epi8(v, colon), ok)) ^
+            0xffffu;
+        if (bad)
+            return i + (size_t)__builtin_ctz(bad);
+    }
+#endif
+    while (i < lim && is_name_char(s[i]))
+        i++;
+    return i;
+}
+
+/* Where a field whose whole extent is in the input ends. */
+typedef struct field_scan {
+    size_t end;     /* just past its final line break */
+    int bare_lf;    /* some line break of it is a bare LF */
+    uint32_t bytes; /* 8-bit and NUL defects of its value */
+} field_scan;
+
+#if MIME_SIMD
+/* 8-bit and NUL defects from the OR and the byte-wise minimum of blocks. */
+static uint32_t fold_defects(__m128i any, __m128i min)
+{
+    uint32_t d = block_mask(any) ? MW_MIME_DEFECT_8BIT_HEADER : 0;
+    if (block_mask(_mm_cmpeq_epi8(min, _mm_setzero_si128())))
+        d |= MW_MIME_DEFECT_NUL;
+    return d;
+}
+#endif
+
+/* The byte after a line break at s[e] decides: 1 the field ends there,
+ * 0 a continuation line follows, -1 that byte is not in the input. */
+static int ends_field(const char *s, size_t e, size_t avail)
+{
+    if (e + 1 >= avail)
+        return -1;
+    return !mwi_mime_is_wsp(s[e + 1]);
+}
+
+/*
+ * Find the end of a field whose value starts at s[k]: the first line
+ * break in s[k..lim) that no continuation line follows. Returns 0 when
+ * the field is not complete within lim or the byte after it is not in
+ * s[0..avail). With SSE2 one pass over sixteen bytes per step finds the
+ * line breaks and gathers the 8-bit and NUL defects (the OR of the blocks
+ * keeps any high bit, their byte-wise minimum any zero byte); the blocks
+ * run on across continuation lines.
+ */
+static int field_end(const char *s, size_t k, size_t lim, size_t avail,
+                     field_scan *fs)
+{
+    int bare = 0;
+    size_t i = k;
+#if MIME_SIMD
+    const __m128i nl = _mm_set1_epi8('\n'), zero = _mm_setzero_si128();
+    __m128i any = zero, min = _mm_set1_epi8(-1);
+    for (; i + 16 <= lim; i += 16) {
+        __m128i v = load16(s + i);
+        unsigned m = block_mask(_mm_cmpeq_epi8(v, nl));
+        for (; m; m &= m - 1u) {
+            unsigned at = (unsigned)__builtin_ctz(m);
+            size_t e = i + at;
+            bare |= s[e - 1] != '\r'; /* e > 0: the colon came first */
+            int r = ends_field(s, e, avail);
+            if (r < 0)
+                return 0;
+            if (r) {
+                unsigned before = (1u << at) - 1u;
+                uint32_t d = fold_defects(any, min);
+                if (block_mask(v) & before)
+                    d |= MW_MIME_DEFECT_8BIT_HEADER;
+                if (block_mask(_mm_cmpeq_epi8(v, zero)) & before)
+                    d |= MW_MIME_DEFECT_NUL;
+                fs->end = e + 1;
+                fs->bare_lf = bare;
+                fs->bytes = d;
+                return 1;
+            }
+        }
+        any = _mm_or_si128(any, v);
+        min = _mm_min_epu8(min, v);
+    }
+    uint32_t d = fold_defects(any, min);
+    unsigned char high = 0;
+    for (; i < lim; i++) {
+        if (s[i] != '\n') {
+            high |= (unsigned char)s[i];
+            if (s[i] == 0)
+                d |= MW_MIME_DEFECT_NUL;
+            continue;
+        }
+        bare |= s[i - 1] != '\r';
+        int r = ends_field(s, i, avail);
+        if (r < 0)
+            return 0;
+        if (r) {
+            if (high & 0x80u)
+                d |= MW_MIME_DEFECT_8BIT_HEADER;
+            fs->end = i + 1;
+            fs->bare_lf = bare;
+            fs->bytes = d;
+            return 1;
+        }
+    }
+    return 0;
+#else
+    for (;;) {
+        const char *nl = i < lim ? memchr(s + i, '\n', lim - i) : NULL;
+        if (!nl)
+            return 0;
+        size_t e = (size_t)(nl - s);
+        bare |= s[e - 1] != '\r'; /* e > 0: the colon came first */
+        int r = ends_field(s, e, avail);
+        if (r < 0)
+            return 0;
+        if (r) {
+            fs->end = e + 1;
+            fs->bare_lf = bare;
+            fs->bytes = scan_bytes_defects(s + k, e - k);
+            return 1;
+        }
+        i = e + 1;
+    }
+#endif
+}
+
+/* Every field of a HEADER event but info (unspecified for it), written
+ * once instead of cleared and then written. */
+static void header_event(mw_mime_parser *p, mw_mime_event *ev, mw_span name,
+                         mw_span value)
+{
+    ev->type = MW_MIME_EV_HEADER;
+    ev->depth = p->nframes - 1;
+    ev->defects = 0;
+    ev->reserved = 0;
+    ev->offset = p->foff;
+    ev->part = mwi_mime_part(p, mwi_mime_top(p));
+    ev->name = name;
+    ev->value = value;
+    ev->data = mwi_mime_span(NULL, 0);
+}
+
 /*
  * The fast path of a field: when the whole field (continuation lines
  * included, within header_line_max) and the first byte after it are in
- * this call's input, find its line ends with memchr and report it at once.
- * The state left behind is what the byte-wise path would leave. Returns
- * -1 with nothing consumed when the byte-wise path must do it (field split
- * across chunks, too long, or no plain "name:" start).
+ * this call's input, find its line ends and report it at once. The state
+ * left behind is what the byte-wise path would leave. Returns -1 with
+ * nothing consumed and nothing changed when the byte-wise path must do it
+ * (field split across chunks, too long, or no plain "name:" start).
  */
 static int field_fast(mw_mime_parser *p, mw_mime_event *ev)
 {
     const char *s = p->in + p->pos;
     size_t avail = p->len - p->pos;
     size_t lim = avail < p->hcap ? avail : p->hcap;
-    size_t i = 0;
-    while (i < lim && is_name_char(s[i]))
-        i++;
-    size_t name_len = i;
+    size_t name_len = scan_name(s, lim);
+    size_t i = name_len;
     while (i < lim && mwi_mime_is_wsp(s[i]))
         i++;
     if (i >= lim || s[i] != ':')
         return -1;
     size_t value_off = i + 1;
-    int bare_lf = 0;
-    size_t k = value_off;
-    for (;;) {
-        const char *nl = k < lim ? memchr(s + k, '\n', lim - k) : NULL;
-        if (!nl)
-            return -1;
-        size_t e = (size_t)(nl - s);
-        bare_lf |= s[e - 1] != '\r'; /* e > 0: the colon came first */
-        k = e + 1;
-        if (k >= avail)
-            return -1; /* a continuation line may follow */
-        if (!mwi_mime_is_wsp(s[k]))
-            break;
-    }
+    field_scan fs;
+    if (!field_end(s, value_off, lim, avail, &fs))
+        return -1;
+    size_t k = fs.end;
+    uint32_t bytes = fs.bytes;
+    int bare_lf = fs.bare_lf;
+    frame *f = mwi_mime_top(p);
     if (bare_lf)
-        mwi_mime_top(p)->defects |= MW_MIME_DEFECT_BARE_LF;
-    p->in_input = 1;
-    p->fstart = p->pos;
+        f->defects |= MW_MIME_DEFECT_BARE_LF;
     p->foff = mwi_mime_here(p);
-    p->ftotal = k;
-    p->hlen = 0;
-    p->name_len = name_len;
-    p->value_off = value_off;
     p->pos += k;
     p->prev_cr = 0;
     p->first_line = 0;
-    p->hstate = HS_LINE_START;
-    p->pending = 1;
-    return emit_field(p, ev);
+    p->hbytes += k;
+    /* Same tolerance as emit_field: fields past the limits are dropped. */
+    if (p->hcount >= p->lim.header_count_max ||
+        p->hbytes > p->lim.header_bytes_max) {
+        f->defects |= MW_MIME_DEFECT_TOO_MANY_HEADERS;
+        return STEP_CONT;
+    }
+    p->hcount++;
+    f->defects |= bytes;
+    /* The final line break is not part of the value; k > value_off. */
+    size_t end = k - 1;
+    if (s[end - 1] == '\r')
+        end--;
+    mw_span name = mwi_mime_span(s, name_len < end ? name_len : end);
+    mw_span value = value_off <= end
+                        ? mwi_mime_span(s + value_off, end - value_off)
+                        : mwi_mime_span(s + end, 0);
+    /* Only names of 10, 12, 19 and 25 bytes can be captured ones. */
+    if (name.len >= 10 && name.len <= 25 &&
+        ((UINT32_C(1) << (name.len - 10)) & 0x8205u))
+        capture(p, name, value);
+    header_event(p, ev, name, value);
+    return STEP_EVENT;
+}
+
+int mwi_mime_header_fast(mw_mime_parser *p, mw_mime_event *ev)
+{
+    if (p->mode != M_HEADERS || p->hstate != HS_LINE_START || p->pending ||
+        p->pos >= p->len)
+        return -1;
+    char c = p->in[p->pos];
+    /* A '-' line inside a multipart may be a delimiter (line_start). */
+    if (!is_name_char(c) || (c == '-' && p->nactive))
+        return -1;
+    return field_fast(p, ev);
 }
 
 static int line_start(mw_mime_parser *p, mw_mime_event *ev)
@@ -342,6 +535,10 @@ static int line_start(mw_mime_parser *p, mw_mime_event *ev)
         return headers_over(p);
     }
     if (c == '\r') {
+        if (avail >= 2 && p->in[p->pos + 1] == '\n') {
+            p->pos += 2; /* the blank line: what HS_CR would do next */
+            return headers_over(p);
+        }
         p->pos++;
         p->hstate = HS_CR;
         return STEP_CONT;
@@ -356,7 +553,7 @@ static int line_start(mw_mime_parser *p, mw_mime_event *ev)
         return headers_over(p);
     }
     if (is_name_char(c)) {
-        int r = field_fast(p, ev);
+        int r = mwi_mime_header_fast(p, ev);
         if (r >= 0)
             return r;
         field_begin(p);

@@ -18,23 +18,75 @@ static mw_span param_value(mw_mime_parser *p, const mwi_mime_param *prm)
     return mwi_mime_span(p->arena + at, k);
 }
 
+#define ONES64 UINT64_C(0x0101010101010101)
+#define HIGHS64 UINT64_C(0x8080808080808080)
+
+/* ASCII lower case without a branch: the bit 0x20 for 'A'..'Z' only,
+ * eight bytes per step. Adding 0x80 - 'A' (0x80 - 'Z' - 1) to the low
+ * seven bits of each byte sets its high bit exactly when the byte is >=
+ * 'A' (> 'Z'); bytes >= 0x80 are left alone. */
+static void lower_into(char *dst, const char *src, size_t n)
+{
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, src + i, 8);
+        uint64_t low = w & ~HIGHS64;
+        uint64_t ge_a = low + (0x80u - 'A') * ONES64;
+        uint64_t gt_z = low + (0x80u - 'Z' - 1u) * ONES64;
+        uint64_t upper = (ge_a ^ gt_z) & ~w & HIGHS64;
+        w |= upper >> 2;
+        memcpy(dst + i, &w, 8);
+    }
+    for (; i < n; i++) {
+        unsigned c = (unsigned char)src[i];
+        dst[i] = (char)(c | ((unsigned)(c - 'A' < 26u) << 5));
+    }
+}
+
 static mw_span lower_copy(mw_mime_parser *p, mw_span a, mw_span b)
 {
-    size_t at = p->alen;
-    size_t k = 0;
-    for (size_t i = 0; i < a.len; i++) {
-        char c = a.ptr[i];
-        p->arena[at + k++] = (char)((c >= 'A' && c <= 'Z') ? c + 32 : c);
-    }
+    char *out = p->arena + p->alen;
+    size_t k = a.len;
+    lower_into(out, a.ptr, a.len);
     if (b.ptr) {
-        p->arena[at + k++] = '/';
-        for (size_t i = 0; i < b.len; i++) {
-            char c = b.ptr[i];
-            p->arena[at + k++] = (char)((c >= 'A' && c <= 'Z') ? c + 32 : c);
-        }
+        out[k++] = '/';
+        lower_into(out + k, b.ptr, b.len);
+        k += b.len;
     }
     p->alen += k;
-    return mwi_mime_span(p->arena + at, k);
+    return mwi_mime_span(out, k);
+}
+
+/* Parameters of the plain shape handled in one pass (see
+ * mwi_mime_plain_params); more go the general way. */
+#define PLAIN_MAX 8
+
+static void set_content_type(mw_mime_parser *p, mw_mime_info *info, int ok,
+                             mw_span type, mw_span subtype)
+{
+    if (ok && type.len + subtype.len + 1 <= TYPE_MAX) {
+        info->content_type = lower_copy(p, type, subtype);
+    } else {
+        /* RFC 2045 section 5.2: an invalid Content-Type means text/plain
+         * (even in a digest, as Python does). */
+        mwi_mime_top(p)->defects |= MW_MIME_DEFECT_BAD_CONTENT_TYPE;
+        info->content_type = mwi_mime_span("text/plain", 10);
+    }
+}
+
+/* The first charset, boundary and name parameters win. */
+static void take_param(mw_mime_parser *p, mw_mime_info *info, mw_span *name,
+                       const mwi_mime_param *prm)
+{
+    if (!info->charset.ptr &&
+        MWI_IEQ_TOKEN(prm->name.ptr, prm->name.len, "charset"))
+        info->charset = param_value(p, prm);
+    else if (!info->boundary.ptr &&
+             MWI_IEQ_TOKEN(prm->name.ptr, prm->name.len, "boundary"))
+        info->boundary = param_value(p, prm);
+    else if (!name->ptr && MWI_IEQ_TOKEN(prm->name.ptr, prm->name.len, "name"))
+        *name = param_value(p, prm);
 }
 
 static void content_type_info(mw_mime_parser *p, mw_mime_info *info,
@@ -48,27 +100,23 @@ static void content_type_info(mw_mime_parser *p, mw_mime_info *info,
         return;
     info->content_type_raw = p->ct_raw;
     mw_span type, subtype;
-    int ok =
-        mwi_mime_parse_head(p->ct_raw.ptr, p->ct_raw.len, 1, &type, &subtype);
-    if (ok && type.len + subtype.len + 1 <= TYPE_MAX) {
-        info->content_type = lower_copy(p, type, subtype);
+    mwi_mime_param plain[PLAIN_MAX];
+    int np = mwi_mime_plain_params(p->ct_raw.ptr, p->ct_raw.len, &type,
+                                   &subtype, plain, PLAIN_MAX);
+    if (np >= 0) {
+        set_content_type(p, info, 1, type, subtype);
+        for (int k = 0; k < np; k++)
+            take_param(p, info, name, &plain[k]);
     } else {
-        /* RFC 2045 section 5.2: an invalid Content-Type means text/plain
-         * (even in a digest, as Python does). */
-        f->defects |= MW_MIME_DEFECT_BAD_CONTENT_TYPE;
-        info->content_type = mwi_mime_span("text/plain", 10);
-    }
-    size_t pos = 0;
-    mwi_mime_param prm;
-    while (mwi_mime_next_param(p->ct_raw.ptr, p->ct_raw.len, &pos, &prm)) {
-        if (!info->charset.ptr &&
-            mwi_mime_ieq(prm.name.ptr, prm.name.len, "charset"))
-            info->charset = param_value(p, &prm);
-        else if (!info->boundary.ptr &&
-                 mwi_mime_ieq(prm.name.ptr, prm.name.len, "boundary"))
-            info->boundary = param_value(p, &prm);
-        else if (!name->ptr && mwi_mime_ieq(prm.name.ptr, prm.name.len, "name"))
-            *name = param_value(p, &prm);
+        size_t head_end;
+        int ok = mwi_mime_parse_head(p->ct_raw.ptr, p->ct_raw.len, 1, &type,
+                                     &subtype, &head_end);
+        set_content_type(p, info, ok, type, subtype);
+        size_t pos =
+            mwi_mime_params_after(p->ct_raw.ptr, p->ct_raw.len, head_end);
+        mwi_mime_param prm;
+        while (mwi_mime_next_param(p->ct_raw.ptr, p->ct_raw.len, &pos, &prm))
+            take_param(p, info, name, &prm);
     }
     /* The empty-but-present values need a non-NULL pointer. */
     if (info->charset.ptr && !info->charset.len)
@@ -81,20 +129,29 @@ static void disposition_info(mw_mime_parser *p, mw_mime_info *info)
         return;
     info->disposition_raw = p->cd_raw;
     mw_span type, none;
-    if (mwi_mime_parse_head(p->cd_raw.ptr, p->cd_raw.len, 0, &type, &none)) {
+    size_t head_end;
+    if (mwi_mime_parse_head(p->cd_raw.ptr, p->cd_raw.len, 0, &type, &none,
+                            &head_end)) {
         if (type.len > TOKEN_MAX)
             type.len = TOKEN_MAX;
         none.ptr = NULL;
         info->disposition = lower_copy(p, type, none);
     }
-    size_t pos = 0;
+    size_t pos = mwi_mime_params_after(p->cd_raw.ptr, p->cd_raw.len, head_end);
     mwi_mime_param prm;
     while (mwi_mime_next_param(p->cd_raw.ptr, p->cd_raw.len, &pos, &prm)) {
         if (!info->filename.ptr &&
-            mwi_mime_ieq(prm.name.ptr, prm.name.len, "filename"))
+            MWI_IEQ_TOKEN(prm.name.ptr, prm.name.len, "filename"))
             info->filename = param_value(p, &prm);
     }
 }
+
+static int token_is_n(mw_span t, const char *lit, size_t n)
+{
+    return t.len == n && memcmp(t.ptr, lit, n) == 0;
+}
+
+#define TOKEN_IS(t, lit) token_is_n(t, lit, sizeof(lit) - 1)
 
 static uint32_t encoding_of(mw_mime_parser *p, mw_mime_info *info)
 {
@@ -106,13 +163,12 @@ static uint32_t encoding_of(mw_mime_parser *p, mw_mime_info *info)
     mw_span t = info->transfer_encoding;
     if (p->cte_len > TOKEN_MAX)
         return MW_MIME_CTE_UNKNOWN;
-    if (mwi_mime_ieq(t.ptr, t.len, "7bit") ||
-        mwi_mime_ieq(t.ptr, t.len, "8bit") ||
-        mwi_mime_ieq(t.ptr, t.len, "binary"))
+    /* The token was lower-cased when it was captured. */
+    if (TOKEN_IS(t, "7bit") || TOKEN_IS(t, "8bit") || TOKEN_IS(t, "binary"))
         return MW_MIME_CTE_IDENTITY;
-    if (mwi_mime_ieq(t.ptr, t.len, "base64"))
+    if (TOKEN_IS(t, "base64"))
         return MW_MIME_CTE_BASE64;
-    if (mwi_mime_ieq(t.ptr, t.len, "quoted-printable"))
+    if (TOKEN_IS(t, "quoted-printable"))
         return MW_MIME_CTE_QP;
     return MW_MIME_CTE_UNKNOWN;
 }
@@ -183,10 +239,30 @@ static void start_decoder(mw_mime_parser *p, uint32_t encoding)
     }
 }
 
+/* A few stores instead of a string instruction for the whole struct. */
+static void clear_info(mw_mime_info *info)
+{
+    mw_span none = {NULL, 0};
+    info->kind = 0;
+    info->encoding = 0;
+    info->defects = 0;
+    info->reserved = 0;
+    info->content_type = none;
+    info->charset = none;
+    info->boundary = none;
+    info->transfer_encoding = none;
+    info->disposition = none;
+    info->content_id = none;
+    info->filename = none;
+    info->content_type_raw = none;
+    info->disposition_raw = none;
+}
+
 int mwi_mime_headers_end_step(mw_mime_parser *p, mw_mime_event *ev)
 {
     frame *f = mwi_mime_top(p);
     mw_mime_info *info = &ev->info;
+    clear_info(info);
     mw_span name = {NULL, 0};
     content_type_info(p, info, &name);
     disposition_info(p, info);

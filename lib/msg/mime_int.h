@@ -18,10 +18,27 @@ typedef struct mwi_mime_param {
 
 /*
  * Parse the leading "type/subtype" (want_subtype) or single token of a
- * header value. Returns 1 and the tokens when the syntax is valid.
+ * header value. Returns 1 and the tokens when the syntax is valid; *end is
+ * then where the head and the comments after it end (0 otherwise).
  */
 int mwi_mime_parse_head(const char *v, size_t n, int want_subtype,
-                        mw_span *type, mw_span *subtype);
+                        mw_span *type, mw_span *subtype, size_t *end);
+
+/*
+ * The common case in one pass: a value of the plain shape "type/subtype"
+ * followed by "; name=token" or "; name=\"text\"" parameters, with only
+ * whitespace (folding included) around the ';'s. Returns the number of
+ * parameters (at most max) with type, subtype and params[] set exactly as
+ * mwi_mime_parse_head() and mwi_mime_next_param() would set them, or -1
+ * when the value has any other shape (comments, escapes, junk, more than
+ * max parameters): then those must be used.
+ */
+int mwi_mime_plain_params(const char *v, size_t n, mw_span *type,
+                          mw_span *subtype, mwi_mime_param *params, int max);
+
+/* Iterator position for mwi_mime_next_param() that skips a head already
+ * parsed up to head_end (the same as starting at 0). */
+size_t mwi_mime_params_after(const char *v, size_t n, size_t head_end);
 
 /*
  * Next parameter after *pos (0 = start: the head is skipped). Returns 1 with
@@ -50,6 +67,41 @@ static inline int mwi_mime_ieq(const char *s, size_t n, const char *lit)
     }
     return 1;
 }
+
+/* Case-insensitive equality of s[0..n) and a lower-case literal of letters
+ * and '-' whose length is lit_len. OR-ing 0x20 maps exactly the two cases
+ * of a letter onto it, and only '-' and CR onto '-': callers pass tokens,
+ * which hold no CR, so whole words compare at once. */
+static inline int mwi_mime_ieq_token(const char *s, size_t n, const char *lit,
+                                     size_t lit_len)
+{
+    if (n != lit_len)
+        return 0;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t a, b;
+        memcpy(&a, s + i, 8);
+        memcpy(&b, lit + i, 8);
+        if ((a | UINT64_C(0x2020202020202020)) != b)
+            return 0;
+    }
+    if (i + 4 <= n) {
+        uint32_t a, b;
+        memcpy(&a, s + i, 4);
+        memcpy(&b, lit + i, 4);
+        if ((a | UINT32_C(0x20202020)) != b)
+            return 0;
+        i += 4;
+    }
+    for (; i < n; i++) {
+        if (((unsigned char)s[i] | 0x20u) != (unsigned char)lit[i])
+            return 0;
+    }
+    return 1;
+}
+
+/* mwi_mime_ieq_token() with a string literal. */
+#define MWI_IEQ_TOKEN(s, n, lit) mwi_mime_ieq_token(s, n, lit, sizeof(lit) - 1)
 
 /* First token of a Content-Transfer-Encoding value, lower-cased into out
  * (at most cap bytes kept); returns its full length (0 when none). */
@@ -153,7 +205,6 @@ struct mw_mime_parser {
     uint64_t hbytes;
     mw_span ct_raw, cd_raw, cid;
     int have_ct, have_cd, have_cid, have_cte, have_mv;
-    char cte_tok[TOKEN_MAX];
     size_t cte_len;
 
     /* content */
@@ -173,10 +224,14 @@ struct mw_mime_parser {
     int bclose, bjunk, bcr, flushed;
 
     int decoding;
+
+    /* Scratch, from here on: always written before it is read, so parser
+     * setup does not clear it (it is most of the parser's fixed size). */
+    char cte_tok[TOKEN_MAX]; /* bytes past cte_len are never read */
     union {
         mw_b64_decoder b64;
         mw_qp_decoder qp;
-    } dec;
+    } dec; /* initialised when a body starts decoding */
     mw_buf dbuf;
     char dmem[DBUF_CAP];
 };
@@ -218,6 +273,11 @@ size_t mwi_mime_arena_copy(mw_mime_parser *p, const char *s, size_t n);
 
 /* The steps of the state machine: each returns an enum step value. */
 int mwi_mime_headers_step(mw_mime_parser *p, mw_mime_event *ev); /* header.c */
+/* A whole field at a line start of this call's input (mode HEADERS),
+ * reported in one step with every field of ev but info set; -1 (nothing
+ * done) when the general steps must handle the line. */
+int mwi_mime_header_fast(mw_mime_parser *p, mw_mime_event *ev);
+
 int mwi_mime_headers_end_step(mw_mime_parser *p, mw_mime_event *ev); /* info */
 int mwi_mime_content_step(mw_mime_parser *p, mw_mime_event *ev); /* body.c */
 int mwi_mime_btail_step(mw_mime_parser *p);

@@ -4,39 +4,49 @@
 
 #include "mime_int.h"
 
-static int is_wsp_or_eol(unsigned char c)
+/* Character classes of the lexer, one table look-up per byte instead of a
+ * chain of comparisons (values are short but there is one per entity). */
+#define C_TOKEN 0x1u  /* RFC 2045 token character */
+#define C_WS 0x2u     /* SP, HT, CR, LF */
+#define C_SEMI 0x4u   /* ';' '"' '(': where next_semicolon looks closer */
+#define C_QUOTED 0x8u /* '"' '\\' CR LF: where a quoted string looks closer */
+#define C_UNQ 0x10u   /* ';' '(' CR LF: where an unquoted value looks closer */
+
+/* clang-format off */
+static const unsigned char char_class[256] = {
+     0,  0,  0,  0,  0,  0,  0,  0,  0,  2, 26,  0,  0, 26,  0,  0, /* 0x00 */
+     0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0, /* 0x10 */
+     2,  1, 12,  1,  1,  1,  1,  1, 20,  0,  1,  1,  0,  1,  1,  0, /* 0x20 */
+     1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  0, 20,  0,  0,  0,  0, /* 0x30 */
+     0,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1, /* 0x40 */
+     1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  0,  8,  0,  1,  1, /* 0x50 */
+     1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1, /* 0x60 */
+     1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  0, /* 0x70 */
+     0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0, /* 0x80 */
+     0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0, /* 0x90 */
+     0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0, /* 0xa0 */
+     0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0, /* 0xb0 */
+     0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0, /* 0xc0 */
+     0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0, /* 0xd0 */
+     0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0, /* 0xe0 */
+     0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0, /* 0xf0 */
+};
+/* clang-format on */
+
+static unsigned cls(char c)
 {
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+    return char_class[(unsigned char)c];
 }
 
-static int is_tspecial(unsigned char c)
+static int is_wsp_or_eol(unsigned char c)
 {
-    switch (c) {
-    case '(':
-    case ')':
-    case '<':
-    case '>':
-    case '@':
-    case ',':
-    case ';':
-    case ':':
-    case '\\':
-    case '"':
-    case '/':
-    case '[':
-    case ']':
-    case '?':
-    case '=':
-        return 1;
-    default:
-        return 0;
-    }
+    return (char_class[c] & C_WS) != 0;
 }
 
 /* RFC 2045 token character. */
 static int is_token(unsigned char c)
 {
-    return c > 0x20 && c < 0x7f && !is_tspecial(c);
+    return (char_class[c] & C_TOKEN) != 0;
 }
 
 static int lower(int c)
@@ -84,6 +94,8 @@ static size_t skip_token(const char *v, size_t n, size_t i)
 static size_t quoted_end(const char *v, size_t n, size_t i, int *escaped)
 {
     for (; i < n; i++) {
+        if (!(cls(v[i]) & C_QUOTED))
+            continue;
         if (v[i] == '\\' && i + 1 < n) {
             *escaped = 1;
             i++;
@@ -102,7 +114,9 @@ static size_t next_semicolon(const char *v, size_t n, size_t i)
 {
     int dummy = 0;
     while (i < n && v[i] != ';') {
-        if (v[i] == '"') {
+        if (!(cls(v[i]) & C_SEMI)) {
+            i++;
+        } else if (v[i] == '"') {
             i = quoted_end(v, n, i + 1, &dummy);
             if (i < n)
                 i++;
@@ -117,8 +131,9 @@ static size_t next_semicolon(const char *v, size_t n, size_t i)
 }
 
 int mwi_mime_parse_head(const char *v, size_t n, int want_subtype,
-                        mw_span *type, mw_span *subtype)
+                        mw_span *type, mw_span *subtype, size_t *end)
 {
+    *end = 0;
     size_t i = skip_cfws(v, n, 0);
     size_t t0 = i;
     i = skip_token(v, n, i);
@@ -141,6 +156,7 @@ int mwi_mime_parse_head(const char *v, size_t n, int want_subtype,
             return 0;
         i = skip_cfws(v, n, i);
     }
+    *end = i;
     /* Junk between the head and the first ';' is ignored, as most readers
      * do; only a missing or empty type/subtype makes the value invalid. */
     return 1;
@@ -152,13 +168,100 @@ int mwi_mime_parse_head(const char *v, size_t n, int want_subtype,
 static size_t unquoted_end(const char *v, size_t n, size_t i, int *escaped)
 {
     size_t end = i;
-    for (size_t j = i; j < n && v[j] != ';' && v[j] != '('; j++) {
-        if (v[j] == '\r' || v[j] == '\n')
-            *escaped = 1;
-        if (!is_wsp_or_eol((unsigned char)v[j]))
+    for (size_t j = i; j < n; j++) {
+        unsigned k = cls(v[j]);
+        if (k & C_UNQ) {
+            if (v[j] == ';' || v[j] == '(')
+                break;
+            *escaped = 1; /* a line break */
+        }
+        if (!(k & C_WS))
             end = j + 1;
     }
     return end;
+}
+
+static size_t skip_ws(const char *v, size_t n, size_t i)
+{
+    while (i < n && (cls(v[i]) & C_WS))
+        i++;
+    return i;
+}
+
+/* One "name=value" of the plain shape at v[i] (just after ';' and its
+ * whitespace); returns the index after it, or 0 for any other shape. */
+static size_t plain_param(const char *v, size_t n, size_t i,
+                          mwi_mime_param *prm)
+{
+    size_t n0 = i;
+    i = skip_token(v, n, i);
+    if (i == n0 || i >= n || v[i] != '=')
+        return 0;
+    prm->name = mwi_mime_span(v + n0, i - n0);
+    prm->needs_unescape = 0;
+    i++;
+    if (i < n && v[i] == '"') {
+        size_t q0 = ++i;
+        while (i < n && !(cls(v[i]) & C_QUOTED))
+            i++;
+        if (i >= n || v[i] != '"')
+            return 0; /* escapes, line breaks or no closing quote */
+        prm->value = mwi_mime_span(v + q0, i - q0);
+        return i + 1;
+    }
+    size_t u0 = i;
+    i = skip_token(v, n, i);
+    if (i == u0)
+        return 0;
+    prm->value = mwi_mime_span(v + u0, i - u0);
+    /* A line break before the next ';' would make the general path
+     * unescape the value: only blanks may follow here. */
+    while (i < n && mwi_mime_is_wsp(v[i]))
+        i++;
+    return i < n && v[i] != ';' ? 0 : i;
+}
+
+int mwi_mime_plain_params(const char *v, size_t n, mw_span *type,
+                          mw_span *subtype, mwi_mime_param *params, int max)
+{
+    size_t i = skip_ws(v, n, 0);
+    size_t t0 = i;
+    i = skip_token(v, n, i);
+    if (i == t0 || i >= n || v[i] != '/')
+        return -1;
+    *type = mwi_mime_span(v + t0, i - t0);
+    size_t s0 = ++i;
+    i = skip_token(v, n, i);
+    if (i == s0)
+        return -1;
+    *subtype = mwi_mime_span(v + s0, i - s0);
+    int count = 0;
+    for (;;) {
+        i = skip_ws(v, n, i);
+        if (i == n)
+            return count;
+        if (v[i] != ';')
+            return -1;
+        i = skip_ws(v, n, i + 1);
+        if (i == n)
+            return count; /* a trailing ';' is no parameter */
+        if (count == max)
+            return -1;
+        i = plain_param(v, n, i, &params[count]);
+        if (i == 0)
+            return -1;
+        count++;
+    }
+}
+
+size_t mwi_mime_params_after(const char *v, size_t n, size_t head_end)
+{
+    /* The head holds no quote and no ';', and comments end where
+     * next_semicolon would end them: scanning from 0 stops at the same
+     * place. */
+    if (head_end == 0)
+        return 0;
+    return next_semicolon(v, n, head_end);
 }
 
 int mwi_mime_next_param(const char *v, size_t n, size_t *pos,

@@ -71,4 +71,18 @@ if command -v valgrind >/dev/null; then
                 'BEGIN { printf "%-9s %-6s %8.1f Ir/byte\n", e, m, ir / b }'
         done
     done
+    # The attachment-free corpus is where the cost per header field, not
+    # per byte, decides (README: "structure-only"); the peers take minutes.
+    echo "## callgrind instructions per input byte (noatt corpus)"
+    bytes=$(stat -L -c %s "$work/noatt.corpus")
+    for run in "memchr full" "mailwire full" "mailwire struct"; do
+        # shellcheck disable=SC2086 # "engine mode", split on purpose
+        set -- $run
+        valgrind --tool=callgrind --toggle-collect=bench_run \
+            --callgrind-out-file="$work/cg.noatt.$1.$2" \
+            "$work/bench" "$1" "$2" "$work/noatt.corpus" 1 >/dev/null 2>&1
+        ir=$(awk '/^summary:/ {print $2}' "$work/cg.noatt.$1.$2")
+        awk -v e="$1" -v m="$2" -v ir="$ir" -v b="$bytes" \
+            'BEGIN { printf "%-9s %-6s %8.2f Ir/byte\n", e, m, ir / b }'
+    done
 fi
