@@ -33,7 +33,9 @@ static const mw_imap_value *take(cursor *c)
         return NULL;
     const mw_imap_value *v = c->v;
     c->left--;
-    c->v = v + v->subtree;
+    /* An exhausted cursor points nowhere, so "is the next argument X"
+     * tests made before the count check never read past the array. */
+    c->v = c->left ? v + v->subtree : NULL;
     return v;
 }
 

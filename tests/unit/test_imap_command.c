@@ -234,12 +234,64 @@ static void test_command_get_arguments(void **state)
     assert_int_equal(mw_imap_command_get(&u, 0, &c, NULL), MW_E_ARG);
 }
 
+static mw_imap_value atom_node(const char *text, uint64_t offset)
+{
+    mw_imap_value v;
+    memset(&v, 0, sizeof(v));
+    v.type = MW_IMAP_V_ATOM;
+    v.str.ptr = text;
+    v.str.len = strlen(text);
+    v.offset = offset;
+    v.subtree = 1;
+    return v;
+}
+
+/* Arguments that run out where the grammar wants one more (a command
+ * whose node array ends exactly there, heap-allocated to its size so
+ * ASan sees any read past it): a syntax error at the line end, and no
+ * read beyond the last node. */
+static void test_arguments_end_exactly_at_the_array(void **state)
+{
+    (void)state;
+    static const char *const lines[][3] = {
+        {"SEARCH", "MODSEQ", NULL}, {"SEARCH", "LARGER", NULL},
+        {"SEARCH", "UID", NULL},    {"SEARCH", "KEYWORD", NULL},
+        {"FETCH", "1", NULL},       {"STORE", "1", "FLAGS"},
+        {"STORE", "1", NULL},       {"COPY", "1", NULL},
+        {"SETQUOTA", "root", NULL}, {"THREAD", "REFERENCES", NULL},
+    };
+    for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+        uint32_t n = 0;
+        while (n < 3 && lines[i][n])
+            n++;
+        mw_imap_value *vals = malloc(n * sizeof(*vals));
+        assert_non_null(vals);
+        for (uint32_t k = 0; k < n; k++)
+            vals[k] = atom_node(lines[i][k], 2 + 10 * k);
+        vals[0].str.len = strlen(lines[i][0]);
+        mw_imap_unit u;
+        memset(&u, 0, sizeof(u));
+        u.kind = MW_IMAP_UNIT_COMMAND;
+        u.tag = (mw_span){"a", 1};
+        u.values = vals;
+        u.n_top = n;
+        u.n_values = n;
+        u.end = 99;
+        mw_imap_command c;
+        mw_imap_error err = {0, ""};
+        assert_int_equal(mw_imap_command_get(&u, 0, &c, &err), MW_E_SYNTAX);
+        assert_int_equal(err.offset, 99);
+        free(vals);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_commands_classified),
         cmocka_unit_test(test_command_errors),
         cmocka_unit_test(test_command_get_arguments),
+        cmocka_unit_test(test_arguments_end_exactly_at_the_array),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
