@@ -31,6 +31,8 @@
 #endif
 #if MW_HAVE_IMAP
 #include "mailwire/imap.h"
+#include "mailwire/imap_search.h"
+#include "mailwire/imap_cmd.h"
 #endif
 #if MW_HAVE_NET
 #include "mailwire/net.h"
