@@ -14,19 +14,23 @@
 #include "cli.h"
 #include "mailwire/hash.h"
 #include "mailwire/imap.h"
+#include "mailwire/imap_cmd.h"
 #include "mailwire/mailwire.h"
 
 #define TOOL "mw-imap-dump"
 
 static const char usage[] =
     "usage: mw-imap-dump (--server-stream FILE | --client-stream FILE)\n"
-    "                    [--literals] [--reserialize] [--chunk N]\n"
+    "                    [--literals] [--reserialize [--typed]] [--chunk N]\n"
     "Print each IMAP response or command of FILE (\"-\" for stdin) as one\n"
     "JSON line: {\"kind\", \"tag\", \"name\", \"fields\"}.\n"
     "  --server-stream FILE  the server-to-client stream (responses)\n"
     "  --client-stream FILE  the client-to-server stream (commands)\n"
     "  --literals            print literal bytes instead of length+SHA-256\n"
     "  --reserialize         print the canonical serialization instead\n"
+    "  --typed               with --reserialize: write each command from its\n"
+    "                        typed value (names upper-cased, flag lists and\n"
+    "                        dates in canonical form)\n"
     "  --chunk N             feed N bytes at a time (output is the same)\n"
     "  --help, --version\n";
 
@@ -39,6 +43,7 @@ typedef struct dump {
     int commands;
     int literals;
     int reserialize;
+    int typed;
     mw_buf out;
     /* Streamed literals of the current unit. */
     digest *digests;
@@ -425,10 +430,28 @@ static int starts_upgrade(const dump *d, const mw_imap_event *ev)
             contains_ci(r->text, "deflate"));
 }
 
+/* With --typed a command goes out through its typed value
+ * (mw_imap_cmd_write), the way a client program sends one; a command the
+ * typed decoder does not take (a streamed literal, a parameter list it
+ * reads more strictly than the validator) falls back to the generic tree
+ * writer, whose canonical form keeps the tree as it was. */
+static mw_status reserialize(dump *d, const mw_imap_event *ev)
+{
+    if (d->typed && ev->unit.kind == MW_IMAP_UNIT_COMMAND) {
+        mw_imap_cmd *cmd = NULL;
+        if (mw_imap_cmd_decode(&ev->command, 0, NULL, &cmd, NULL) == MW_OK) {
+            mw_status st = mw_imap_cmd_write(cmd, 0, &d->out);
+            mw_imap_cmd_free(cmd);
+            return st;
+        }
+    }
+    return mw_imap_unit_write(&ev->unit, 0, &d->out);
+}
+
 static int on_unit(dump *d, const mw_imap_event *ev)
 {
     if (d->reserialize) {
-        mw_status st = mw_imap_unit_write(&ev->unit, 0, &d->out);
+        mw_status st = reserialize(d, ev);
         if (st != MW_OK) {
             fprintf(stderr, "%s: cannot reserialize unit at offset %llu: %s\n",
                     TOOL, (unsigned long long)ev->unit.offset, mw_strerror(st));
@@ -561,6 +584,8 @@ int main(int argc, char **argv)
             d.literals = 1;
         } else if (!strcmp(a, "--reserialize")) {
             d.reserialize = 1;
+        } else if (!strcmp(a, "--typed")) {
+            d.typed = 1;
         } else if (!strcmp(a, "--chunk") && i + 1 < argc) {
             char *end;
             unsigned long long v = strtoull(argv[++i], &end, 10);
@@ -572,7 +597,7 @@ int main(int argc, char **argv)
             return EX_USAGE;
         }
     }
-    if (streams != 1) {
+    if (streams != 1 || (d.typed && !d.reserialize)) {
         fputs(usage, stderr);
         return EX_USAGE;
     }

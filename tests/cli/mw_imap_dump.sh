@@ -53,6 +53,24 @@ for side in server client; do
     expect "$side unit count" "$(wc -l <"$tmp/whole")" "$([ $side = server ] && echo 163 || echo 62)"
 done
 
+# Commands written from their typed values: the result parses to as many
+# commands, is its own fixed point, and is in canonical form.
+for f in "$data"/rfc_client.txt "$data"/dovecot_client.txt; do
+    name=$(basename "$f" .txt)
+    "$dump" --client-stream "$f" --reserialize --typed >"$tmp/typed"
+    expect "$name typed reserialize exits 0" $? 0
+    expect "$name typed: same command count" "$("$dump" --client-stream "$tmp/typed" | wc -l)" "$("$dump" --client-stream "$f" | wc -l)"
+    "$dump" --client-stream "$tmp/typed" --reserialize --typed >"$tmp/typed2"
+    expect "$name typed fixed point" "$(cmp -s "$tmp/typed" "$tmp/typed2" && echo same)" same
+done
+"$dump" --client-stream "$data"/rfc_client.txt --reserialize --typed >"$tmp/typed"
+expect "typed: names and flag lists canonical" "$(grep -c -F 'a005 STORE 12 +FLAGS (\deleted)' "$tmp/typed")" 1
+expect "typed: dates canonical" "$(grep -c -F 'b4 THREAD REFERENCES UTF-8 SINCE 5-Mar-2000' "$tmp/typed")" 1
+set +e
+"$dump" --server-stream "$data"/rfc_server.txt --typed >/dev/null 2>&1; rc=$?
+set -e
+expect "--typed without --reserialize exits 64" $rc 64
+
 # A real Dovecot session: same output whole and byte by byte.
 for side in server client; do
     f=$data/dovecot_$side.txt

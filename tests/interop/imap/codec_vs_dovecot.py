@@ -13,8 +13,9 @@ byte is read back by mailwire's parser:
      OR/NOT and ESEARCH RETURN, SORT, THREAD, STORE with UNCHANGEDSINCE,
      COPY, MOVE, UID EXPUNGE, IDLE/DONE, EXAMINE, UNSELECT, LOGOUT) are
      written as text here, then passed through
-     `mw-imap-dump --client-stream --reserialize`; what goes to Dovecot is
-     the canonical serialization (synchronizing literals wait for Dovecot's
+     `mw-imap-dump --client-stream --reserialize --typed`: each is decoded
+     into its typed value (imap_cmd.h) and written by mw_imap_cmd_write();
+     what goes to Dovecot is that canonical serialization (synchronizing literals wait for Dovecot's
      continuation request). Dovecot must answer OK to every command: the
      serializer writes what a real server accepts.
   2. Everything Dovecot sent is parsed with `mw-imap-dump --server-stream`
@@ -229,7 +230,8 @@ def canonical(dump, cmds, tmp):
     path = os.path.join(tmp, "client_text.txt")
     with open(path, "wb") as f:
         f.write(raw)
-    r = subprocess.run([dump, "--client-stream", path, "--reserialize"],
+    r = subprocess.run([dump, "--client-stream", path, "--reserialize",
+                        "--typed"],
                        capture_output=True, timeout=60)
     if not check(r.returncode == 0,
                  "mw-imap-dump parses and reserializes the %d commands" %
