@@ -2,12 +2,23 @@
  * out (see imap.h for the representation). The state machine consumes one
  * byte at a time except for runs of atom, quoted and literal bytes, which
  * are copied in one go; fast_tokens() handles the common token sequences
- * (spaces, parentheses, atoms, plain quoted strings) in one tight loop and
- * leaves everything else to the state machine. */
+ * (spaces, parentheses, atoms, plain quoted strings, fetch sections and
+ * the headers of inline literals) in one tight loop and leaves everything
+ * else, every error and every growth of the arena to the state machine. */
 #include <string.h>
 
 #include "imap_int.h"
 #include "mw_int.h"
+
+/* SSE2 is part of every x86-64 CPU; elsewhere (or with MWI_IMAP_NO_SIMD,
+ * which checks the portable path) quoted strings are scanned through the
+ * byte-class table like everything else. */
+#if defined(__SSE2__) && defined(__GNUC__) && !defined(MWI_IMAP_NO_SIMD)
+#include <emmintrin.h>
+#define IMAP_SIMD 1
+#else
+#define IMAP_SIMD 0
+#endif
 
 enum {
     S_UNIT_START,
@@ -63,7 +74,6 @@ struct mw_imap_parser {
 
     /* Per-unit arena. */
     mw_imap_value *nodes;
-    size_t *str_off;
     uint32_t n_nodes;
     uint32_t cap_nodes;
     char *text;
@@ -202,20 +212,34 @@ HOT size_t arena_bytes(const mw_imap_parser *p, size_t extra_text,
            ((size_t)p->n_nodes + extra_nodes) * sizeof(mw_imap_value);
 }
 
+/* Bytes allocated past text_cap: scratch for the 16-byte block copies of
+ * short tokens, so that they need no check of the room left. */
+#define TEXT_SLACK 16u
+
 static mw_status text_grow(mw_imap_parser *p, size_t extra)
 {
     size_t cap = p->text_cap ? p->text_cap : 256;
     while (cap < p->text_len + extra)
         cap *= 2;
-    char *t = mwi_realloc(p->alloc, p->text, p->text_cap, cap);
+    char *t = mwi_alloc(p->alloc, cap + TEXT_SLACK);
     if (!t)
         return MW_E_NOMEM;
+    char *old = p->text;
+    if (old)
+        memcpy(t, old, p->text_len);
+    /* Nodes point into the text from their creation on (so that a unit
+     * needs no pass to set them); a move of the text moves them. The old
+     * block is still readable here, so each pointer keeps its offset. A
+     * node made before the text existed has no pointer yet and starts
+     * at offset 0 (nothing was appended before it). */
+    for (uint32_t i = 0; i < p->n_nodes; i++) {
+        const char *q = p->nodes[i].str.ptr;
+        p->nodes[i].str.ptr = q ? t + (q - old) : t;
+    }
+    if (old)
+        mwi_free(p->alloc, old, p->text_cap + TEXT_SLACK);
     p->text = t;
     p->text_cap = cap;
-    /* Nodes point into the text from their creation on (so that a unit
-     * needs no pass to set them); a move of the text moves them. */
-    for (uint32_t i = 0; i < p->n_nodes; i++)
-        p->nodes[i].str.ptr = t + p->str_off[i];
     return MW_OK;
 }
 
@@ -238,26 +262,6 @@ HOT mw_status text_append(mw_imap_parser *p, const void *data, size_t n)
     return MW_OK;
 }
 
-/* text_append() for a token of the input: short tokens (most of them) are
- * copied as one fixed 16-byte block, which compiles to two moves instead of
- * a memcpy call, when both the input (\p src_room bytes readable at \p src)
- * and the arena have that much room. The bytes past the token are
- * scratch: text_len does not cover them. */
-HOT mw_status text_take(mw_imap_parser *p, const unsigned char *src, size_t n,
-                        size_t src_room)
-{
-    mw_status st = text_reserve(p, n);
-    if (st != MW_OK || n == 0)
-        return st; /* an empty token may come before the arena exists */
-    char *dst = p->text + p->text_len;
-    if (n <= 16 && src_room >= 16 && p->text_cap - p->text_len >= 16)
-        memcpy(dst, src, 16);
-    else
-        memcpy(dst, src, n);
-    p->text_len += n;
-    return MW_OK;
-}
-
 static mw_status nodes_grow(mw_imap_parser *p)
 {
     uint32_t cap = p->cap_nodes ? p->cap_nodes * 2 : 32;
@@ -269,11 +273,6 @@ static mw_status nodes_grow(mw_imap_parser *p)
     p->nodes = n;
     if (p->depth)
         p->top_count = &p->nodes[p->top].count;
-    size_t *o = mwi_realloc(p->alloc, p->str_off, p->cap_nodes * sizeof(*o),
-                            (size_t)cap * sizeof(*o));
-    if (!o)
-        return MW_E_NOMEM;
-    p->str_off = o;
     p->cap_nodes = cap;
     return MW_OK;
 }
@@ -302,7 +301,6 @@ HOT mw_status node_new(mw_imap_parser *p, uint8_t type, uint64_t offset)
     v->count = 0;
     v->type = type;
     v->flags = 0;
-    p->str_off[i] = p->text_len;
     p->cur = i;
     return MW_OK;
 }
@@ -343,7 +341,7 @@ static uint8_t top_type(const mw_imap_parser *p)
 /* The text of node \p i so far (the arena may not exist yet). */
 static const char *node_text(const mw_imap_parser *p, uint32_t i)
 {
-    return p->text ? p->text + p->str_off[i] : "";
+    return p->nodes[i].str.ptr ? p->nodes[i].str.ptr : "";
 }
 
 /* Bytes appended since node \p i began are its text. */
@@ -449,8 +447,8 @@ void mw_imap_parser_free(mw_imap_parser *p)
         return;
     const mw_allocator *a = p->alloc;
     mwi_free(a, p->nodes, p->cap_nodes * sizeof(*p->nodes));
-    mwi_free(a, p->str_off, p->cap_nodes * sizeof(*p->str_off));
-    mwi_free(a, p->text, p->text_cap);
+    if (p->text)
+        mwi_free(a, p->text, p->text_cap + TEXT_SLACK);
     mwi_free(a, p->stack, (size_t)p->depth_max * sizeof(uint32_t));
     if (!p->in_place)
         mwi_free(a, p, sizeof(*p));
@@ -1135,7 +1133,6 @@ static mw_status tag_state(feed_ctx *c, unsigned char ch, int *advance)
             p->kind = MW_IMAP_UNIT_SASL;
             if ((st = node_new(p, MW_IMAP_V_TEXT, p->unit_offset)) != MW_OK)
                 return fail(c, st, "shorter line");
-            p->str_off[p->cur] = 0;
             p->nodes[p->cur].str.ptr = p->text;
             p->nodes[p->cur].str.len = p->tag_len;
             p->tag_len = 0;
@@ -1260,121 +1257,364 @@ HOT size_t scan_class(const unsigned char *in, size_t j, size_t end,
     return j;
 }
 
-/* Where fast_tokens() stopped; the lexer state goes back into the parser. */
-static void fast_store(feed_ctx *c, size_t i, int state, int sep)
+/* scan_class(in, j, end, CC_QUOTED): the first '"', '\\', CR, LF or NUL
+ * in [j, end), or end. With SSE2 sixteen bytes per step, reading whole
+ * blocks only inside the input (\p len bytes): a plain quoted string is
+ * one block in most responses. */
+HOT size_t scan_quoted(const unsigned char *in, size_t j, size_t end,
+                       size_t len)
 {
-    c->i = i;
-    c->p->state = state;
-    c->p->sep = sep;
+#if IMAP_SIMD
+    const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
+    const __m128i cr = _mm_set1_epi8('\r');
+    for (; j < end && len - j >= 16; j += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(in + j));
+        /* Every byte up to CR at once: NUL, LF and CR, but also the other
+         * controls, which quoted strings may hold (rare; the table goes
+         * on from there). */
+        __m128i low = _mm_cmpeq_epi8(_mm_min_epu8(v, cr), v);
+        __m128i hit =
+            _mm_or_si128(low, _mm_or_si128(_mm_cmpeq_epi8(v, quote),
+                                           _mm_cmpeq_epi8(v, bslash)));
+        unsigned m = (unsigned)_mm_movemask_epi8(hit);
+        if (m) {
+            size_t k = j + (unsigned)__builtin_ctz(m);
+            if (k >= end)
+                return end;
+            return cclass[in[k]] & CC_QUOTED ? scan_class(in, k, end, CC_QUOTED)
+                                             : k;
+        }
+    }
+    if (j >= end)
+        return end;
+#else
+    (void)len;
+#endif
+    return scan_class(in, j, end, CC_QUOTED);
+}
+
+/* The parser fields fast_tokens() works on, held in locals while it runs:
+ * stores into the node array could alias the fields of *p otherwise, and
+ * the compiler would reload them after every node. */
+typedef struct fast_regs {
+    mw_imap_value *nodes;
+    mw_imap_value *next; /* nodes + n */
+    uint32_t n;          /* p->n_nodes */
+    uint32_t n_limit;    /* nodes may be added while n < n_limit */
+    char *tp;            /* p->text + p->text_len */
+    char *text_end;      /* p->text + p->text_cap */
+    uint32_t depth;      /* p->depth */
+    uint32_t cur;        /* p->cur */
+    uint32_t *top_count; /* p->top_count */
+    uint8_t top_type;    /* p->top_type */
+} fast_regs;
+
+HOT void fast_load(const mw_imap_parser *p, fast_regs *r)
+{
+    r->nodes = p->nodes;
+    /* Before the first node there is no array (and n_limit is 0). */
+    r->next = p->nodes ? p->nodes + p->n_nodes : NULL;
+    r->n = p->n_nodes;
+    /* No container has more children than the unit has nodes, so below
+     * list_max nodes the per-list bound cannot be reached. */
+    r->n_limit = p->cap_nodes < p->list_max ? p->cap_nodes : p->list_max;
+    r->tp = p->text + p->text_len;
+    r->text_end = p->text + p->text_cap;
+    r->depth = p->depth;
+    r->cur = p->cur;
+    r->top_count = p->top_count;
+    r->top_type = p->top_type;
+}
+
+HOT void fast_save(mw_imap_parser *p, const fast_regs *r)
+{
+    p->n_nodes = r->n;
+    p->text_len = (size_t)(r->tp - p->text);
+    p->depth = r->depth;
+    if (r->depth)
+        p->top = p->stack[r->depth - 1];
+    p->cur = r->cur;
+    p->top_count = r->top_count;
+    p->top_type = r->top_type;
+}
+
+/* Whether a node with \p text_n bytes of text fits the node array and the
+ * text arena as they are. */
+HOT int fast_fits(const fast_regs *r, size_t text_n)
+{
+    return r->n < r->n_limit && text_n <= (size_t)(r->text_end - r->tp);
+}
+
+/* Append a node whose \p text_n bytes of text come next, as node_new()
+ * and text_append() would (fast_fits() said yes). */
+HOT void fast_node(fast_regs *r, uint8_t type, uint64_t offset, size_t text_n,
+                   uint8_t flags, uint64_t num)
+{
+    mw_imap_value *v = r->next++;
+    v->str.ptr = r->tp;
+    v->str.len = text_n;
+    v->num = num;
+    v->num2 = 0;
+    v->offset = offset;
+    v->subtree = 1;
+    v->count = 0;
+    v->type = type;
+    v->flags = flags;
+    (*r->top_count)++;
+    r->cur = r->n++;
+}
+
+/* The token text into the arena, short tokens as one 16-byte block when
+ * the input has the room (\p src_room bytes at \p src); the arena has
+ * TEXT_SLACK. */
+HOT void fast_text(fast_regs *r, const unsigned char *src, size_t n,
+                   size_t src_room)
+{
+    if (n <= 16 && src_room >= 16)
+        memcpy(r->tp, src, 16);
+    else
+        memcpy(r->tp, src, n);
+    r->tp += n;
+}
+
+/* Open the node just made (of \p type) as the innermost container. */
+HOT void fast_push(fast_regs *r, uint32_t *stack, uint8_t type)
+{
+    stack[r->depth++] = r->cur;
+    r->top_type = type;
+    r->top_count = &r->next[-1].count;
+}
+
+HOT void fast_pop(fast_regs *r, mw_imap_parser *p)
+{
+    uint32_t i = p->stack[--r->depth];
+    r->nodes[i].subtree = r->n - i;
+    r->cur = i;
+    if (r->depth) {
+        uint32_t top = p->stack[r->depth - 1];
+        r->top_type = r->nodes[top].type;
+        r->top_count = &r->nodes[top].count;
+    } else {
+        r->top_type = 0;
+        r->top_count = &p->n_top;
+    }
+}
+
+/* The NIL and number flags of an atom, as end_atom_text() sets them. */
+HOT uint8_t atom_flags(const unsigned char *s, size_t n, uint64_t *num)
+{
+    if (n == 3 && (s[0] | 0x20) == 'n' && (s[1] | 0x20) == 'i' &&
+        (s[2] | 0x20) == 'l')
+        return MW_IMAP_VF_NIL;
+    if (n > 20 || !is_digit(s[0]))
+        return 0;
+    mw_imap_value v;
+    v.str.len = n;
+    v.flags = 0;
+    v.num = 0;
+    atom_number(&v, (const char *)s);
+    *num = v.num;
+    return v.flags;
+}
+
+/* A literal header "{n}" CRLF at in[i] in a response that step() would
+ * take without an event, a limit or a growth of the arena (an inline
+ * literal that fits the text as it is): sets lit_* as literal_header()
+ * and begin_literal_data() would and returns the index after the CRLF;
+ * otherwise 0. The node still has to be made (its length in num).
+ * Nineteen digits cannot overflow. */
+static size_t fast_literal(mw_imap_parser *p, const fast_regs *r,
+                           const unsigned char *in, size_t i, size_t end)
+{
+    uint64_t n = 0;
+    size_t k = i + 1;
+    while (k < end && k - i <= 19 && is_digit(in[k]))
+        n = n * 10 + (uint64_t)(in[k++] - '0');
+    /* A twentieth digit is not '}' and goes to step() too. */
+    if (k == i + 1 || end - k < 3 || in[k] != '}' || in[k + 1] != '\r' ||
+        in[k + 2] != '\n')
+        return 0;
+    if ((p->flags & MW_IMAP_PARSE_LITERAL_HEADERS) || n > p->literal_max ||
+        n > p->inline_max || !fast_fits(r, 0) ||
+        n > (size_t)(r->text_end - r->tp))
+        return 0;
+    size_t text_len = (size_t)(r->tp - p->text);
+    size_t arena =
+        text_len + (size_t)n + ((size_t)r->n + 1) * sizeof(mw_imap_value);
+    if (n > p->unit_max || arena > p->unit_max)
+        return 0;
+    p->lit_len = n;
+    p->lit_left = n;
+    p->lit_flags = 0;
+    p->lit_digits = (int)(k - i - 1);
+    return k + 3;
+}
+
+/* Where fast_tokens() may run: the end of the input, of the line
+ * (line_max) and of the bytes whose tokens cannot reach unit_max. Every
+ * input byte adds at most one node and one byte of text to the arena, so
+ * within budget / (node size + 1) bytes no token needs the check. */
+static size_t fast_end(const mw_imap_parser *p, size_t i, size_t len)
+{
+    size_t end = len - i > p->line_max - p->line_len
+                     ? i + (p->line_max - p->line_len)
+                     : len;
+    size_t used = arena_bytes(p, 0, 0);
+    size_t budget = used < p->unit_max ? p->unit_max - used : 0;
+    size_t bytes = budget / (sizeof(mw_imap_value) + 1);
+    return end - i > bytes ? i + bytes : end;
 }
 
 /* The common token sequences (spaces, parentheses, atoms, quoted strings
  * without escapes) without the per-byte dispatch of step(), with exactly
  * the effect step() would have. Stops, leaving the rest to step(), at
- * anything else, at the end of the input and where the line would exceed
- * line_max, so that every error is still found and reported by step() at
- * the same offset. The position and state live in locals: stores into the
- * node array could alias the fields of *c and *p otherwise, and the
- * compiler would reload them after every node. */
-static mw_status fast_tokens(feed_ctx *c)
+ * anything else, at fast_end() and where a node or its text does not fit
+ * the arena as it is, so that every error is still found and reported by
+ * step() at the same offset (and every growth happens there too). The
+ * two states are two loops: after a token (S_SEP) and before one
+ * (S_TOKEN). */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static void
+fast_tokens(feed_ctx *c)
 {
     mw_imap_parser *p = c->p;
+    if (!p->text)
+        return; /* the first text of a parser creates the arena */
     const unsigned char *in = c->in;
     const size_t len = c->len;
     const uint64_t base = c->base;
-    size_t i = c->i;
-    const size_t start = i;
-    const size_t room = p->line_max - p->line_len;
-    const size_t end = len - i > room ? i + room : len;
-    int state = p->state;
+    const size_t start = c->i;
+    const size_t end = fast_end(p, start, len);
+    const int resp = !(p->flags & MW_IMAP_PARSE_COMMANDS);
+    size_t i = start;
     int sep = p->sep;
-    mw_status st;
+    int state = S_TOKEN;
+    fast_regs r;
+    fast_load(p, &r);
+    if (p->state == S_SEP)
+        goto separator;
+token:
     while (i < end) {
         unsigned char ch = in[i];
-        if (state == S_SEP) {
-            if (ch == ' ') {
-                state = S_TOKEN;
-            } else if (ch == ')' && p->top_type == MW_IMAP_V_LIST) {
-                pop(p);
-                sep = SEP_AFTER_LIST;
-            } else if (ch == '(' && sep == SEP_AFTER_LIST) {
-                state = S_TOKEN;
+        if (ch == '"') {
+            size_t j = scan_quoted(in, i + 1, end, len);
+            size_t n = j - i - 1;
+            if (j == end || in[j] != '"' || !fast_fits(&r, n))
+                goto out; /* escapes, line ends, the end of the input */
+            fast_node(&r, MW_IMAP_V_QUOTED, base + i, n, 0, 0);
+            fast_text(&r, in + i + 1, n, len - i - 1);
+            sep = SEP_PLAIN;
+            i = j + 1;
+            goto separator;
+        }
+        if ((cclass[ch] & CC_ATOM_BRK) && ch != '~') {
+            /* An atom in either context: only ']' is an atom character
+             * outside brackets and not inside; it, and '~', which may
+             * start a literal8, are left to step(). Two scans with
+             * constant classes: a class in a register costs an
+             * instruction per byte. */
+            int bracket =
+                r.top_type == MW_IMAP_V_SECTION || r.top_type == MW_IMAP_V_CODE;
+            size_t j = bracket ? scan_class(in, i + 1, end, CC_ATOM_BRK)
+                               : scan_class(in, i + 1, end, CC_ATOM_RUN);
+            size_t n = j - i;
+            if (j == end || !fast_fits(&r, n))
+                goto out; /* the end of the input */
+            if (in[j] == '[') {
+                /* "BODY[": the atom becomes a section, as in atom_run(). */
+                if (r.depth >= p->depth_max ||
+                    !mwi_imap_is_section_name((const char *)in + i, n))
+                    goto out;
+                fast_node(&r, MW_IMAP_V_SECTION, base + i, n, 0, 0);
+                fast_text(&r, in + i, n, len - i);
+                fast_push(&r, p->stack, MW_IMAP_V_SECTION);
+                i = j + 1;
                 continue;
-            } else {
-                break;
             }
+            uint64_t num = 0;
+            uint8_t flags = atom_flags(in + i, n, &num);
+            fast_node(&r, MW_IMAP_V_ATOM, base + i, n, flags, num);
+            fast_text(&r, in + i, n, len - i);
+            sep = SEP_PLAIN;
+            if (r.depth == 0 && resp && *r.top_count == 1 &&
+                status_word(p, (const char *)in + i, n)) {
+                i = j;
+                state = S_RTEXT_SP;
+                goto out;
+            }
+            i = j;
+            goto separator;
+        }
+        if (ch == '(') {
+            if (r.n >= r.n_limit || r.depth >= p->depth_max)
+                goto out;
+            fast_node(&r, MW_IMAP_V_LIST, base + i, 0, 0, 0);
+            fast_push(&r, p->stack, MW_IMAP_V_LIST);
             i++;
             continue;
         }
-        if (state != S_TOKEN)
-            break;
         if (ch == ' ') {
             i++;
             continue;
         }
-        if (ch == '(') {
-            if ((st = node_new(p, MW_IMAP_V_LIST, base + i)) != MW_OK ||
-                (st = push(p)) != MW_OK) {
-                fast_store(c, i, state, sep);
-                return fail(c, st, "fewer or shallower lists");
-            }
+        if (ch == ')' && r.top_type == MW_IMAP_V_LIST) {
+            fast_pop(&r, p);
+            sep = SEP_AFTER_LIST;
             i++;
-            continue;
+            goto separator;
         }
-        if (ch == ')' && p->top_type == MW_IMAP_V_LIST) {
-            pop(p);
-            state = S_SEP;
+        if (ch == '{' && resp) {
+            size_t k = fast_literal(p, &r, in, i, end);
+            if (!k)
+                goto out;
+            fast_node(&r, MW_IMAP_V_LITERAL, base + i, 0, 0, p->lit_len);
+            fast_save(p, &r);
+            p->state = p->lit_len ? S_LIT_INLINE : S_SEP;
+            p->sep = SEP_PLAIN;
+            p->line_len = 0; /* a new line segment after the header */
+            c->i = k;
+            return;
+        }
+        if (ch == ']' && r.top_type == MW_IMAP_V_SECTION)
+            goto separator;
+        goto out;
+    }
+    goto out;
+separator:
+    state = S_SEP;
+    while (i < end) {
+        unsigned char ch = in[i];
+        if (ch == ' ') {
+            i++;
+            state = S_TOKEN;
+            goto token;
+        }
+        if (ch == ')' && r.top_type == MW_IMAP_V_LIST) {
+            fast_pop(&r, p);
             sep = SEP_AFTER_LIST;
             i++;
             continue;
         }
-        if (ch == '"') {
-            size_t j = scan_class(in, i + 1, end, CC_QUOTED);
-            if (j == end || in[j] != '"')
-                break; /* escapes, line ends, the end of the input */
-            if ((st = node_new(p, MW_IMAP_V_QUOTED, base + i)) != MW_OK) {
-                fast_store(c, i, state, sep);
-                return fail(c, st, "fewer values");
-            }
-            if ((st = text_take(p, in + i + 1, j - i - 1, len - i - 1)) !=
-                MW_OK) {
-                fast_store(c, i + 1, S_QUOTED, sep);
-                return fail(c, st, "shorter unit");
-            }
-            p->nodes[p->cur].str.len = j - i - 1;
-            state = S_SEP;
-            sep = SEP_PLAIN;
-            i = j + 1;
+        if (ch == '(' && sep == SEP_AFTER_LIST) {
+            state = S_TOKEN;
+            goto token;
+        }
+        if (ch == ']' && r.top_type == MW_IMAP_V_SECTION) {
+            fast_pop(&r, p);
+            sep = SEP_AFTER_SECTION;
+            i++;
             continue;
         }
-        if (ch == '~')
-            break; /* a literal8 or an atom: step() tells */
-        unsigned char run =
-            p->top_type == MW_IMAP_V_SECTION || p->top_type == MW_IMAP_V_CODE
-                ? CC_ATOM_BRK
-                : CC_ATOM_RUN;
-        if (!(cclass[ch] & run))
-            break;
-        size_t j = scan_class(in, i + 1, end, run);
-        if (j == end || in[j] == '[')
-            break; /* a section name, the end of the input */
-        if ((st = node_new(p, MW_IMAP_V_ATOM, base + i)) != MW_OK) {
-            fast_store(c, i, state, sep);
-            return fail(c, st, "fewer values");
-        }
-        if ((st = text_take(p, in + i, j - i, len - i)) != MW_OK) {
-            fast_store(c, i, S_ATOM, sep);
-            return fail(c, st, "shorter unit");
-        }
-        p->nodes[p->cur].str.len = j - i;
-        end_atom_text(p, (const char *)in + i);
-        state = p->state;
-        sep = p->sep;
-        i = j;
+        break;
     }
-    fast_store(c, i, state, sep);
+out:
+    fast_save(p, &r);
+    p->state = state;
+    p->sep = sep;
+    c->i = i;
     p->line_len += i - start;
-    return MW_OK;
 }
 
 /* CHAR8 excludes NUL: only a literal8 may carry one (RFC 3516). */
@@ -1483,9 +1723,11 @@ mw_status mw_imap_parser_feed(mw_imap_parser *p, const void *data, size_t len,
         if (p->state == S_LIT_STREAM)
             break;
         if (p->state == S_TOKEN || p->state == S_SEP) {
-            st = fast_tokens(&c);
-            if (st != MW_OK || c.i == c.len)
+            fast_tokens(&c);
+            if (c.i == c.len)
                 break;
+            if (p->state == S_LIT_INLINE)
+                continue; /* fast_tokens() read a literal header */
         }
         st = step(&c, ev, &emitted);
         if (st != MW_OK)

@@ -22,6 +22,39 @@ static int v_nil(const mw_imap_value *v)
     return v && v->type == MW_IMAP_V_ATOM && (v->flags & MW_IMAP_VF_NIL);
 }
 
+/* The type tests of a node known to exist (the validators' walks never
+ * hold NULL), without the NULL checks of the public helpers. */
+static int string_node(const mw_imap_value *v)
+{
+    return (unsigned)v->type - MW_IMAP_V_QUOTED <=
+           MW_IMAP_V_LITERAL - MW_IMAP_V_QUOTED;
+}
+
+static int nil_node(const mw_imap_value *v)
+{
+    return v->type == MW_IMAP_V_ATOM && (v->flags & MW_IMAP_VF_NIL);
+}
+
+static int list_node(const mw_imap_value *v)
+{
+    return v->type == MW_IMAP_V_LIST;
+}
+
+static int number_node(const mw_imap_value *v)
+{
+    return v->type == MW_IMAP_V_ATOM && (v->flags & MW_IMAP_VF_NUMBER);
+}
+
+/* v_string() || v_nil() of a node with one branch: NIL and strings are
+ * both common (absent body fields, address routes). */
+static int nstring_node(const mw_imap_value *v)
+{
+    unsigned t = v->type;
+    if (t == MW_IMAP_V_ATOM)
+        return (v->flags & MW_IMAP_VF_NIL) != 0;
+    return t - MW_IMAP_V_QUOTED <= MW_IMAP_V_LITERAL - MW_IMAP_V_QUOTED;
+}
+
 static int v_string(const mw_imap_value *v)
 {
     return v && (v->type == MW_IMAP_V_QUOTED || v->type == MW_IMAP_V_LITERAL);
@@ -42,6 +75,66 @@ static int v_atom(const mw_imap_value *v, const char *word)
     return v && word && v->type == MW_IMAP_V_ATOM &&
            mwi_imap_span_is(v->str.ptr, v->str.len, word);
 }
+
+static unsigned char upper_ascii(unsigned char c)
+{
+    return c >= 'a' && c <= 'z' ? (unsigned char)(c - 32) : c;
+}
+
+/* Whether the \p len bytes at \p a and \p b are the same, for len >= 4:
+ * a few overlapping word loads instead of a loop. */
+static int same_bytes(const char *a, const char *b, size_t len)
+{
+    uint64_t x, y;
+    size_t i = 0;
+    for (; len - i > 8; i += 8) {
+        memcpy(&x, a + i, 8);
+        memcpy(&y, b + i, 8);
+        if (x != y)
+            return 0;
+    }
+    if (len >= 8) {
+        memcpy(&x, a + len - 8, 8);
+        memcpy(&y, b + len - 8, 8);
+        return x == y;
+    }
+    uint32_t u, w;
+    memcpy(&u, a, 4);
+    memcpy(&w, b, 4);
+    if (u != w)
+        return 0;
+    memcpy(&u, a + len - 4, 4);
+    memcpy(&w, b + len - 4, 4);
+    return u == w;
+}
+
+/* mwi_imap_span_is() for a word of known length \p len: one exact
+ * comparison first (names arrive in the case of the tables nearly
+ * always), then byte by byte without case. */
+static int same_word(const char *s, const char *word, size_t len)
+{
+    if (len >= 4 && same_bytes(s, word, len))
+        return 1;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char a = (unsigned char)s[i], b = (unsigned char)word[i];
+        if (a != b && upper_ascii(a) != upper_ascii(b))
+            return 0;
+    }
+    return 1;
+}
+
+/* Whether \p s is \p word of \p len bytes (ASCII case-insensitive); the
+ * length rules out most candidates before any byte is compared. */
+static int word_is(mw_span s, const char *word, size_t len)
+{
+    return s.len == len && same_word(s.ptr, word, len);
+}
+
+#define WORD_IS(span, word) word_is(span, word, sizeof(word) - 1)
+
+/* v_atom() for a literal word. */
+#define ATOM_IS(v, word)                                                       \
+    ((v) && (v)->type == MW_IMAP_V_ATOM && WORD_IS((v)->str, word))
 
 const mw_imap_value *mw_imap_value_next(const mw_imap_value *v)
 {
@@ -137,7 +230,7 @@ static mw_status bad(mw_imap_error *err, const mw_imap_value *at,
 
 static int is_nstring(const mw_imap_value *v)
 {
-    return v_nil(v) || v_string(v);
+    return v && nstring_node(v);
 }
 
 static int is_astring(const mw_imap_value *v)
@@ -188,51 +281,60 @@ static int is_seqset(const mw_imap_value *v)
 
 typedef struct name_map {
     const char *name;
+    size_t len; /* strlen(name) */
     uint32_t value;
 } name_map;
 
+/* A table entry: the length is compared first, which rules out most
+ * entries with one comparison. */
+#define NAME(word, value)                                                      \
+    {                                                                          \
+        word, sizeof(word) - 1, value                                          \
+    }
+
 static const name_map code_names[] = {
-    {"ALERT", MW_IMAP_C_ALERT},
-    {"CAPABILITY", MW_IMAP_C_CAPABILITY},
-    {"PERMANENTFLAGS", MW_IMAP_C_PERMANENTFLAGS},
-    {"READ-ONLY", MW_IMAP_C_READ_ONLY},
-    {"READ-WRITE", MW_IMAP_C_READ_WRITE},
-    {"TRYCREATE", MW_IMAP_C_TRYCREATE},
-    {"UIDNEXT", MW_IMAP_C_UIDNEXT},
-    {"UIDVALIDITY", MW_IMAP_C_UIDVALIDITY},
-    {"UNSEEN", MW_IMAP_C_UNSEEN},
-    {"APPENDUID", MW_IMAP_C_APPENDUID},
-    {"COPYUID", MW_IMAP_C_COPYUID},
-    {"HIGHESTMODSEQ", MW_IMAP_C_HIGHESTMODSEQ},
-    {"NOMODSEQ", MW_IMAP_C_NOMODSEQ},
-    {"MODIFIED", MW_IMAP_C_MODIFIED},
-    {"CLOSED", MW_IMAP_C_CLOSED},
-    {"BADCHARSET", MW_IMAP_C_BADCHARSET},
-    {"PARSE", MW_IMAP_C_PARSE},
-    {"UIDNOTSTICKY", MW_IMAP_C_UIDNOTSTICKY},
-    {"UNAVAILABLE", MW_IMAP_C_UNAVAILABLE},
-    {"AUTHENTICATIONFAILED", MW_IMAP_C_AUTHENTICATIONFAILED},
-    {"AUTHORIZATIONFAILED", MW_IMAP_C_AUTHORIZATIONFAILED},
-    {"EXPIRED", MW_IMAP_C_EXPIRED},
-    {"PRIVACYREQUIRED", MW_IMAP_C_PRIVACYREQUIRED},
-    {"CONTACTADMIN", MW_IMAP_C_CONTACTADMIN},
-    {"NOPERM", MW_IMAP_C_NOPERM},
-    {"INUSE", MW_IMAP_C_INUSE},
-    {"EXPUNGEISSUED", MW_IMAP_C_EXPUNGEISSUED},
-    {"CORRUPTION", MW_IMAP_C_CORRUPTION},
-    {"SERVERBUG", MW_IMAP_C_SERVERBUG},
-    {"CLIENTBUG", MW_IMAP_C_CLIENTBUG},
-    {"CANNOT", MW_IMAP_C_CANNOT},
-    {"LIMIT", MW_IMAP_C_LIMIT},
-    {"OVERQUOTA", MW_IMAP_C_OVERQUOTA},
-    {"ALREADYEXISTS", MW_IMAP_C_ALREADYEXISTS},
-    {"NONEXISTENT", MW_IMAP_C_NONEXISTENT},
-    {"HASCHILDREN", MW_IMAP_C_HASCHILDREN},
-    {"COMPRESSIONACTIVE", MW_IMAP_C_COMPRESSIONACTIVE},
-    {"UNKNOWN-CTE", MW_IMAP_C_UNKNOWN_CTE},
+    NAME("ALERT", MW_IMAP_C_ALERT),
+    NAME("CAPABILITY", MW_IMAP_C_CAPABILITY),
+    NAME("PERMANENTFLAGS", MW_IMAP_C_PERMANENTFLAGS),
+    NAME("READ-ONLY", MW_IMAP_C_READ_ONLY),
+    NAME("READ-WRITE", MW_IMAP_C_READ_WRITE),
+    NAME("TRYCREATE", MW_IMAP_C_TRYCREATE),
+    NAME("UIDNEXT", MW_IMAP_C_UIDNEXT),
+    NAME("UIDVALIDITY", MW_IMAP_C_UIDVALIDITY),
+    NAME("UNSEEN", MW_IMAP_C_UNSEEN),
+    NAME("APPENDUID", MW_IMAP_C_APPENDUID),
+    NAME("COPYUID", MW_IMAP_C_COPYUID),
+    NAME("HIGHESTMODSEQ", MW_IMAP_C_HIGHESTMODSEQ),
+    NAME("NOMODSEQ", MW_IMAP_C_NOMODSEQ),
+    NAME("MODIFIED", MW_IMAP_C_MODIFIED),
+    NAME("CLOSED", MW_IMAP_C_CLOSED),
+    NAME("BADCHARSET", MW_IMAP_C_BADCHARSET),
+    NAME("PARSE", MW_IMAP_C_PARSE),
+    NAME("UIDNOTSTICKY", MW_IMAP_C_UIDNOTSTICKY),
+    NAME("UNAVAILABLE", MW_IMAP_C_UNAVAILABLE),
+    NAME("AUTHENTICATIONFAILED", MW_IMAP_C_AUTHENTICATIONFAILED),
+    NAME("AUTHORIZATIONFAILED", MW_IMAP_C_AUTHORIZATIONFAILED),
+    NAME("EXPIRED", MW_IMAP_C_EXPIRED),
+    NAME("PRIVACYREQUIRED", MW_IMAP_C_PRIVACYREQUIRED),
+    NAME("CONTACTADMIN", MW_IMAP_C_CONTACTADMIN),
+    NAME("NOPERM", MW_IMAP_C_NOPERM),
+    NAME("INUSE", MW_IMAP_C_INUSE),
+    NAME("EXPUNGEISSUED", MW_IMAP_C_EXPUNGEISSUED),
+    NAME("CORRUPTION", MW_IMAP_C_CORRUPTION),
+    NAME("SERVERBUG", MW_IMAP_C_SERVERBUG),
+    NAME("CLIENTBUG", MW_IMAP_C_CLIENTBUG),
+    NAME("CANNOT", MW_IMAP_C_CANNOT),
+    NAME("LIMIT", MW_IMAP_C_LIMIT),
+    NAME("OVERQUOTA", MW_IMAP_C_OVERQUOTA),
+    NAME("ALREADYEXISTS", MW_IMAP_C_ALREADYEXISTS),
+    NAME("NONEXISTENT", MW_IMAP_C_NONEXISTENT),
+    NAME("HASCHILDREN", MW_IMAP_C_HASCHILDREN),
+    NAME("COMPRESSIONACTIVE", MW_IMAP_C_COMPRESSIONACTIVE),
+    NAME("UNKNOWN-CTE", MW_IMAP_C_UNKNOWN_CTE),
 };
 
-/* The tables hold upper-case names: the first byte filters cheaply. */
+/* The tables hold upper-case names: the length and the first byte filter
+ * cheaply. */
 static uint32_t lookup(const name_map *m, size_t n, mw_span s, uint32_t dflt)
 {
     if (s.len == 0)
@@ -241,8 +343,8 @@ static uint32_t lookup(const name_map *m, size_t n, mw_span s, uint32_t dflt)
     if (c0 >= 'a' && c0 <= 'z')
         c0 = (unsigned char)(c0 - 32);
     for (size_t i = 0; i < n; i++)
-        if ((unsigned char)m[i].name[0] == c0 &&
-            mwi_imap_span_is(s.ptr, s.len, m[i].name))
+        if (m[i].len == s.len && (unsigned char)m[i].name[0] == c0 &&
+            same_word(s.ptr, m[i].name, s.len))
             return m[i].value;
     return dflt;
 }
@@ -325,13 +427,23 @@ static mw_status address_get(const mw_imap_value *v, mw_imap_address *a,
 {
     if (!is_list(v) || v->count != 4)
         return bad(err, v, 0, "address");
+    /* Unrolled: a table of field pointers cost more than the checks. */
     const mw_imap_value *f = v + 1;
-    const mw_imap_value **out[4] = {&a->name, &a->adl, &a->mailbox, &a->host};
-    for (int i = 0; i < 4; i++, f += f->subtree) {
-        if (!is_nstring(f))
-            return bad(err, f, 0, "nstring");
-        *out[i] = f;
-    }
+    if (!nstring_node(f))
+        return bad(err, f, 0, "nstring");
+    a->name = f;
+    f += f->subtree;
+    if (!nstring_node(f))
+        return bad(err, f, 0, "nstring");
+    a->adl = f;
+    f += f->subtree;
+    if (!nstring_node(f))
+        return bad(err, f, 0, "nstring");
+    a->mailbox = f;
+    f += f->subtree;
+    if (!nstring_node(f))
+        return bad(err, f, 0, "nstring");
+    a->host = f;
     return MW_OK;
 }
 
@@ -366,20 +478,30 @@ static mw_status envelope_get(const mw_imap_value *v, mw_imap_envelope *e,
 {
     if (!is_list(v) || v->count != 10)
         return bad(err, v, 0, "envelope");
-    const mw_imap_value **out[10] = {
-        &e->date, &e->subject, &e->from, &e->sender,      &e->reply_to,
-        &e->to,   &e->cc,      &e->bcc,  &e->in_reply_to, &e->message_id};
     const mw_imap_value *f = v + 1;
-    for (int i = 0; i < 10; i++, f += f->subtree) {
-        *out[i] = f;
-        mw_status st = MW_OK;
-        if (i >= 2 && i <= 7)
-            st = address_list(f, err);
-        else if (!is_nstring(f))
-            st = bad(err, f, 0, "nstring");
+    e->date = f;
+    if (!nstring_node(f))
+        return bad(err, f, 0, "nstring");
+    f += f->subtree;
+    e->subject = f;
+    if (!nstring_node(f))
+        return bad(err, f, 0, "nstring");
+    f += f->subtree;
+    const mw_imap_value **lists[6] = {&e->from, &e->sender, &e->reply_to,
+                                      &e->to,   &e->cc,     &e->bcc};
+    for (int i = 0; i < 6; i++, f += f->subtree) {
+        *lists[i] = f;
+        mw_status st = address_list(f, err);
         if (st != MW_OK)
             return st;
     }
+    e->in_reply_to = f;
+    if (!nstring_node(f))
+        return bad(err, f, 0, "nstring");
+    f += f->subtree;
+    e->message_id = f;
+    if (!nstring_node(f))
+        return bad(err, f, 0, "nstring");
     return MW_OK;
 }
 
@@ -397,15 +519,15 @@ mw_status mw_imap_envelope_get(const mw_imap_value *v, mw_imap_envelope *e,
 
 static int is_param_list(const mw_imap_value *v)
 {
-    if (v_nil(v))
+    if (nil_node(v))
         return 1;
     /* "()" is tolerated as an empty parameter list: several servers send
      * it, and it cannot be mistaken for anything else. */
-    if (!is_list(v) || v->count % 2)
+    if (!list_node(v) || v->count % 2)
         return 0;
     const mw_imap_value *c = v + 1;
     for (uint32_t i = 0; i < v->count; i++, c += c->subtree)
-        if (!v_string(c))
+        if (!string_node(c))
             return 0;
     return 1;
 }
@@ -414,9 +536,9 @@ static int is_body_extension(const mw_imap_value *v, int depth)
 {
     if (depth > BODY_DEPTH_MAX)
         return 0;
-    if (is_nstring(v) || is_number(v))
+    if (nstring_node(v) || number_node(v))
         return 1;
-    if (!is_list(v) || v->count == 0)
+    if (!list_node(v) || v->count == 0)
         return 0;
     const mw_imap_value *c = v + 1;
     for (uint32_t i = 0; i < v->count; i++, c += c->subtree)
@@ -427,21 +549,21 @@ static int is_body_extension(const mw_imap_value *v, int depth)
 
 static int is_disposition(const mw_imap_value *v)
 {
-    if (v_nil(v))
+    if (nil_node(v))
         return 1;
-    return is_list(v) && v->count == 2 && v_string(v + 1) &&
+    return list_node(v) && v->count == 2 && string_node(v + 1) &&
            is_param_list(v + 2);
 }
 
 static int is_language(const mw_imap_value *v)
 {
-    if (is_nstring(v))
+    if (nstring_node(v))
         return 1;
-    if (!is_list(v) || v->count == 0)
+    if (!list_node(v) || v->count == 0)
         return 0;
     const mw_imap_value *c = v + 1;
     for (uint32_t i = 0; i < v->count; i++, c += c->subtree)
-        if (!v_string(c))
+        if (!string_node(c))
             return 0;
     return 1;
 }
@@ -458,7 +580,7 @@ static mw_status body_extensions(const mw_imap_value *f, uint32_t left,
             return bad(err, f, 0, "body parameters");
         b->params = f;
     } else {
-        if (!is_nstring(f))
+        if (!nstring_node(f))
             return bad(err, f, 0, "body MD5");
         b->md5 = f;
     }
@@ -477,7 +599,7 @@ static mw_status body_extensions(const mw_imap_value *f, uint32_t left,
     f += f->subtree;
     if (--left == 0)
         return MW_OK;
-    if (!is_nstring(f))
+    if (!nstring_node(f))
         return bad(err, f, 0, "body location");
     b->location = f;
     f += f->subtree;
@@ -500,15 +622,16 @@ static mw_status body_multipart(const mw_imap_value *v, mw_imap_body *b,
     const mw_imap_value *f = v + 1;
     uint32_t i = 0;
     b->multipart = 1;
+    b->n_parts = 0;
     b->parts = f;
-    for (; i < v->count && is_list(f); i++, f += f->subtree) {
+    for (; i < v->count && list_node(f); i++, f += f->subtree) {
         mw_imap_body sub;
         mw_status st = body_get(f, &sub, err, depth + 1);
         if (st != MW_OK)
             return st;
         b->n_parts++;
     }
-    if (i == v->count || !v_string(f))
+    if (i == v->count || !string_node(f))
         return bad(err, i == v->count ? v : f, 0, "media subtype");
     b->subtype = f;
     return body_extensions(f + f->subtree, v->count - i - 1, b, err);
@@ -517,14 +640,15 @@ static mw_status body_multipart(const mw_imap_value *v, mw_imap_body *b,
 static mw_status body_single(const mw_imap_value *v, mw_imap_body *b,
                              mw_imap_error *err, int depth)
 {
+    b->multipart = 0;
     if (v->count < 7)
         return bad(err, v, 0, "body fields");
     const mw_imap_value *f = v + 1;
-    if (!v_string(f))
+    if (!string_node(f))
         return bad(err, f, 0, "media type");
     b->type = f;
     f += f->subtree;
-    if (!v_string(f))
+    if (!string_node(f))
         return bad(err, f, 0, "media subtype");
     b->subtype = f;
     f += f->subtree;
@@ -532,31 +656,30 @@ static mw_status body_single(const mw_imap_value *v, mw_imap_body *b,
         return bad(err, f, 0, "body parameters");
     b->params = f;
     f += f->subtree;
-    if (!is_nstring(f))
+    if (!nstring_node(f))
         return bad(err, f, 0, "body id");
     b->id = f;
     f += f->subtree;
-    if (!is_nstring(f))
+    if (!nstring_node(f))
         return bad(err, f, 0, "body description");
     b->description = f;
     f += f->subtree;
     /* NIL is tolerated for body-fld-enc: it is unambiguous, and a server
      * that lost a part's Content-Transfer-Encoding has nothing better. */
-    if (!is_nstring(f))
+    if (!nstring_node(f))
         return bad(err, f, 0, "body encoding");
     b->encoding = f;
     f += f->subtree;
-    if (!is_number(f))
+    if (!number_node(f))
         return bad(err, f, 0, "body size");
     b->octets = f;
     f += f->subtree;
     uint32_t used = 7;
-    int message =
-        mwi_imap_span_is(b->type->str.ptr, b->type->str.len, "MESSAGE") &&
-        (mwi_imap_span_is(b->subtype->str.ptr, b->subtype->str.len, "RFC822") ||
-         mwi_imap_span_is(b->subtype->str.ptr, b->subtype->str.len, "GLOBAL"));
-    int text = mwi_imap_span_is(b->type->str.ptr, b->type->str.len, "TEXT");
-    if (message && v->count >= 10 && is_list(f)) {
+    int message = WORD_IS(b->type->str, "MESSAGE") &&
+                  (WORD_IS(b->subtype->str, "RFC822") ||
+                   WORD_IS(b->subtype->str, "GLOBAL"));
+    int text = WORD_IS(b->type->str, "TEXT");
+    if (message && v->count >= 10 && list_node(f)) {
         mw_imap_envelope env;
         mw_status st = envelope_get(f, &env, err);
         if (st != MW_OK)
@@ -568,13 +691,13 @@ static mw_status body_single(const mw_imap_value *v, mw_imap_body *b,
             return st;
         b->body = f;
         f += f->subtree;
-        if (!is_number(f))
+        if (!number_node(f))
             return bad(err, f, 0, "body lines");
         b->lines = f;
         f += f->subtree;
         used += 3;
     } else if (message || text) {
-        if (used >= v->count || !is_number(f))
+        if (used >= v->count || !number_node(f))
             return bad(err, used >= v->count ? v : f, 0, "body lines");
         b->lines = f;
         f += f->subtree;
@@ -583,15 +706,17 @@ static mw_status body_single(const mw_imap_value *v, mw_imap_body *b,
     return body_extensions(f, v->count - used, b, err);
 }
 
+/* Fills only the fields of \p b that the part has (mw_imap_body_get()
+ * clears the rest first): the validators discard \p b, and clearing it
+ * for every part cost as much as the checks. */
 static mw_status body_get(const mw_imap_value *v, mw_imap_body *b,
                           mw_imap_error *err, int depth)
 {
-    memset(b, 0, sizeof(*b));
     if (depth > BODY_DEPTH_MAX)
         return bad(err, v, 0, "shallower body");
-    if (!is_list(v) || v->count == 0)
+    if (!list_node(v) || v->count == 0)
         return bad(err, v, 0, "body");
-    if (is_list(v + 1))
+    if (list_node(v + 1))
         return body_multipart(v, b, err, depth);
     return body_single(v, b, err, depth);
 }
@@ -601,6 +726,7 @@ mw_status mw_imap_body_get(const mw_imap_value *v, mw_imap_body *b,
 {
     if (!v || !b)
         return MW_E_ARG;
+    memset(b, 0, sizeof(*b));
     return body_get(v, b, err, 0);
 }
 
@@ -609,17 +735,17 @@ mw_status mw_imap_body_get(const mw_imap_value *v, mw_imap_body *b,
 /* ------------------------------------------------------------------ */
 
 static const name_map fetch_atoms[] = {
-    {"FLAGS", MW_IMAP_FA_FLAGS},
-    {"UID", MW_IMAP_FA_UID},
-    {"INTERNALDATE", MW_IMAP_FA_INTERNALDATE},
-    {"RFC822.SIZE", MW_IMAP_FA_RFC822_SIZE},
-    {"MODSEQ", MW_IMAP_FA_MODSEQ},
-    {"ENVELOPE", MW_IMAP_FA_ENVELOPE},
-    {"BODYSTRUCTURE", MW_IMAP_FA_BODYSTRUCTURE},
-    {"BODY", MW_IMAP_FA_BODY},
-    {"RFC822", MW_IMAP_FA_RFC822},
-    {"RFC822.HEADER", MW_IMAP_FA_RFC822_HEADER},
-    {"RFC822.TEXT", MW_IMAP_FA_RFC822_TEXT},
+    NAME("FLAGS", MW_IMAP_FA_FLAGS),
+    NAME("UID", MW_IMAP_FA_UID),
+    NAME("INTERNALDATE", MW_IMAP_FA_INTERNALDATE),
+    NAME("RFC822.SIZE", MW_IMAP_FA_RFC822_SIZE),
+    NAME("MODSEQ", MW_IMAP_FA_MODSEQ),
+    NAME("ENVELOPE", MW_IMAP_FA_ENVELOPE),
+    NAME("BODYSTRUCTURE", MW_IMAP_FA_BODYSTRUCTURE),
+    NAME("BODY", MW_IMAP_FA_BODY),
+    NAME("RFC822", MW_IMAP_FA_RFC822),
+    NAME("RFC822.HEADER", MW_IMAP_FA_RFC822_HEADER),
+    NAME("RFC822.TEXT", MW_IMAP_FA_RFC822_TEXT),
 };
 
 static uint32_t fetch_att(const mw_imap_value *name)
@@ -629,9 +755,9 @@ static uint32_t fetch_att(const mw_imap_value *name)
                       MW_IMAP_FA_UNKNOWN);
     if (name->type != MW_IMAP_V_SECTION)
         return MW_IMAP_FA_UNKNOWN;
-    if (mwi_imap_span_is(name->str.ptr, name->str.len, "BINARY.SIZE"))
+    if (WORD_IS(name->str, "BINARY.SIZE"))
         return MW_IMAP_FA_BINARY_SIZE;
-    if (mwi_imap_span_is(name->str.ptr, name->str.len, "BINARY"))
+    if (WORD_IS(name->str, "BINARY"))
         return MW_IMAP_FA_BINARY;
     /* "BODY.PEEK[...]" in a response is taken as BODY[...]: servers have
      * been seen echoing the command's attribute name. */
@@ -712,34 +838,34 @@ mw_status mw_imap_fetch_item_get(const mw_imap_value *list, uint32_t i,
 /* ------------------------------------------------------------------ */
 
 static const name_map status_names[] = {
-    {"OK", MW_IMAP_R_OK},   {"NO", MW_IMAP_R_NO},
-    {"BAD", MW_IMAP_R_BAD}, {"PREAUTH", MW_IMAP_R_PREAUTH},
-    {"BYE", MW_IMAP_R_BYE},
+    NAME("OK", MW_IMAP_R_OK),   NAME("NO", MW_IMAP_R_NO),
+    NAME("BAD", MW_IMAP_R_BAD), NAME("PREAUTH", MW_IMAP_R_PREAUTH),
+    NAME("BYE", MW_IMAP_R_BYE),
 };
 
 static const name_map data_names[] = {
-    {"CAPABILITY", MW_IMAP_R_CAPABILITY},
-    {"LIST", MW_IMAP_R_LIST},
-    {"LSUB", MW_IMAP_R_LSUB},
-    {"STATUS", MW_IMAP_R_STATUS},
-    {"SEARCH", MW_IMAP_R_SEARCH},
-    {"ESEARCH", MW_IMAP_R_ESEARCH},
-    {"FLAGS", MW_IMAP_R_FLAGS},
-    {"VANISHED", MW_IMAP_R_VANISHED},
-    {"NAMESPACE", MW_IMAP_R_NAMESPACE},
-    {"ENABLED", MW_IMAP_R_ENABLED},
-    {"ID", MW_IMAP_R_ID},
-    {"QUOTA", MW_IMAP_R_QUOTA},
-    {"QUOTAROOT", MW_IMAP_R_QUOTAROOT},
-    {"SORT", MW_IMAP_R_SORT},
-    {"THREAD", MW_IMAP_R_THREAD},
+    NAME("CAPABILITY", MW_IMAP_R_CAPABILITY),
+    NAME("LIST", MW_IMAP_R_LIST),
+    NAME("LSUB", MW_IMAP_R_LSUB),
+    NAME("STATUS", MW_IMAP_R_STATUS),
+    NAME("SEARCH", MW_IMAP_R_SEARCH),
+    NAME("ESEARCH", MW_IMAP_R_ESEARCH),
+    NAME("FLAGS", MW_IMAP_R_FLAGS),
+    NAME("VANISHED", MW_IMAP_R_VANISHED),
+    NAME("NAMESPACE", MW_IMAP_R_NAMESPACE),
+    NAME("ENABLED", MW_IMAP_R_ENABLED),
+    NAME("ID", MW_IMAP_R_ID),
+    NAME("QUOTA", MW_IMAP_R_QUOTA),
+    NAME("QUOTAROOT", MW_IMAP_R_QUOTAROOT),
+    NAME("SORT", MW_IMAP_R_SORT),
+    NAME("THREAD", MW_IMAP_R_THREAD),
 };
 
 static const name_map numbered_names[] = {
-    {"EXISTS", MW_IMAP_R_EXISTS},
-    {"RECENT", MW_IMAP_R_RECENT},
-    {"EXPUNGE", MW_IMAP_R_EXPUNGE},
-    {"FETCH", MW_IMAP_R_FETCH},
+    NAME("EXISTS", MW_IMAP_R_EXISTS),
+    NAME("RECENT", MW_IMAP_R_RECENT),
+    NAME("EXPUNGE", MW_IMAP_R_EXPUNGE),
+    NAME("FETCH", MW_IMAP_R_FETCH),
 };
 
 /* resp-text: optional code, optional text. */
@@ -820,7 +946,7 @@ static mw_status check_search(const mw_imap_response *r, mw_imap_error *err)
             continue;
         /* CONDSTORE: "(MODSEQ n)" closes the list (RFC 7162 3.1.5). */
         if (i + 1 == r->n_args && is_list(a) && a->count == 2 &&
-            v_atom(a + 1, "MODSEQ") && is_number(a + 2))
+            ATOM_IS(a + 1, "MODSEQ") && is_number(a + 2))
             continue;
         return bad(err, a, 0, "number");
     }
@@ -877,7 +1003,7 @@ static mw_status check_data(const mw_imap_response *r, mw_imap_error *err,
         return MW_OK;
     case MW_IMAP_R_VANISHED:
         if (r->n_args == 2 && is_list(a) && a->count == 1 &&
-            v_atom(a + 1, "EARLIER"))
+            ATOM_IS(a + 1, "EARLIER"))
             a += a->subtree;
         else if (r->n_args != 1)
             return bad(err, a, end, "(EARLIER) or known-uids");
@@ -966,7 +1092,7 @@ mw_status mw_imap_response_get(const mw_imap_unit *u, uint32_t flags,
     case MW_IMAP_UNIT_TAGGED: {
         const mw_imap_value *v = u->values;
         if (u->n_top == 0 ||
-            !(v_atom(v, "OK") || v_atom(v, "NO") || v_atom(v, "BAD")))
+            !(ATOM_IS(v, "OK") || ATOM_IS(v, "NO") || ATOM_IS(v, "BAD")))
             return bad(err, v, u->offset, "OK, NO or BAD");
         r->name = v->str;
         r->type = lookup(status_names, MWI_ARRAY_LEN(status_names), v->str,

@@ -54,12 +54,18 @@ done
 if command -v valgrind >/dev/null; then
     echo "## callgrind instructions per input byte (1000 responses)"
     bytes=$(stat -c %s "$tiny")
+    declare -A irs=()
     for e in mailwire mailwire-deep etpan; do
         valgrind --tool=callgrind --toggle-collect=bench_run \
             --callgrind-out-file="$work/cg.$e" \
             "$work/bench_imap" "$e" "$tiny" 1 >/dev/null 2>&1
         ir=$(awk '/^summary:/ {print $2}' "$work/cg.$e")
+        irs[$e]=$ir
         awk -v e="$e" -v ir="$ir" -v b="$bytes" \
             'BEGIN { printf "%-14s %6.1f Ir/byte\n", e, ir / b }'
     done
+    awk -v a="${irs[mailwire]}" -v d="${irs[mailwire-deep]}" \
+        -v b="${irs[etpan]}" 'BEGIN {
+        printf "instructions libetpan/mailwire %.1fx (deep walk %.1fx)\n",
+            b / a, b / d }'
 fi
