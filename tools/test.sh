@@ -78,19 +78,20 @@ build_and_test() { # build_and_test DIR CC [CTEST-ARGS...]
         ctest --test-dir "$dir" -j"$jobs" --output-on-failure "$@"
 }
 
-# The message parser's header scan has an SSE2 path and a portable one
-# (what firmware and non-x86 builds run): the portable one gets its own
-# sanitizer build of the core and message layers.
-portable_msg_tests() {
+# The message parser's header scan and the IMAP parser's quoted-string
+# scan have SSE2 paths and portable ones (what firmware and non-x86 builds
+# run): the portable ones get their own sanitizer build of the core,
+# message and IMAP layers.
+portable_scan_tests() {
     local dir=$out/portable
     cmake -S "$root" -B "$dir" -DCMAKE_C_COMPILER=gcc -DMW_SANITIZE=ON \
-        -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_FLAGS=-DMWI_MIME_NO_SIMD \
-        -DMW_WITH_SMTP=OFF -DMW_WITH_POP3=OFF -DMW_WITH_IMAP=OFF \
-        -DMW_WITH_NET=OFF -DMW_WITH_OPENSSL=OFF >"$dir.configure.log" 2>&1 ||
+        -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_FLAGS="-DMWI_MIME_NO_SIMD -DMWI_IMAP_NO_SIMD" \
+        -DMW_WITH_SMTP=OFF -DMW_WITH_POP3=OFF -DMW_WITH_NET=OFF \
+        -DMW_WITH_OPENSSL=OFF >"$dir.configure.log" 2>&1 ||
         { cat "$dir.configure.log"; return 1; }
     cmake --build "$dir" -j"$jobs" 2>&1 | grep -E 'error|warning|Error' ; [ "${PIPESTATUS[0]}" = 0 ] || return 1
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-        ctest --test-dir "$dir" -j"$jobs" --output-on-failure -R msg -LE interop
+        ctest --test-dir "$dir" -j"$jobs" --output-on-failure -R 'msg|imap' -LE interop
 }
 
 build_docs() {
@@ -157,7 +158,7 @@ step "sans-IO house rules" check_house_rules
 step "gcc build + ASan/UBSan unit tests" build_and_test "$out/gcc" gcc
 # The interop tests start real servers; once (in the gcc build) is enough.
 step "clang build + ASan/UBSan unit tests" build_and_test "$out/clang" clang -LE interop
-step "message tests on the portable (no SIMD) scan path" portable_msg_tests
+step "message and IMAP tests on the portable (no SIMD) scan paths" portable_scan_tests
 step "API reference (doxygen)" build_docs
 step "install + pkg-config and find_package consumers" install_and_consume
 step "Cortex-M4 cross-build of the sans-IO core" bash tools/cross.sh "$out/cross"
