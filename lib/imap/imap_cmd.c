@@ -584,17 +584,9 @@ static int uid_allowed(uint32_t t)
 static mw_status check_args(const mw_imap_command *cmd, cursor *c)
 {
     mw_status st;
-    switch (cmd->type) {
-    case MW_IMAP_CMD_CAPABILITY:
-    case MW_IMAP_CMD_NOOP:
-    case MW_IMAP_CMD_LOGOUT:
-    case MW_IMAP_CMD_STARTTLS:
-    case MW_IMAP_CMD_NAMESPACE:
-    case MW_IMAP_CMD_IDLE:
-    case MW_IMAP_CMD_CHECK:
-    case MW_IMAP_CMD_CLOSE:
-    case MW_IMAP_CMD_UNSELECT:
+    if (mwi_imap_cmd_no_args(cmd->type))
         return end(c);
+    switch (cmd->type) {
     case MW_IMAP_CMD_EXPUNGE:
         if (cmd->uid &&
             (st = need(c, is_seqset(c->v), "sequence set")) != MW_OK)

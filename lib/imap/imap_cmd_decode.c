@@ -844,17 +844,9 @@ static mw_status one_mailbox(dec *d, cur *c, mw_imap_mailbox *m)
 static mw_status dec_args(dec *d, cur *c, mw_imap_cmd *cmd)
 {
     mw_status st;
-    switch (cmd->type) {
-    case MW_IMAP_CMD_CAPABILITY:
-    case MW_IMAP_CMD_NOOP:
-    case MW_IMAP_CMD_LOGOUT:
-    case MW_IMAP_CMD_STARTTLS:
-    case MW_IMAP_CMD_NAMESPACE:
-    case MW_IMAP_CMD_IDLE:
-    case MW_IMAP_CMD_CHECK:
-    case MW_IMAP_CMD_CLOSE:
-    case MW_IMAP_CMD_UNSELECT:
+    if (mwi_imap_cmd_no_args(cmd->type))
         return end(d, c);
+    switch (cmd->type) {
     case MW_IMAP_CMD_EXPUNGE:
         if (cmd->uid && (st = seqset(d, c, &cmd->u.expunge.uids)) != MW_OK)
             return st;

@@ -65,13 +65,7 @@ static mw_status sp(enc *e)
 
 static mw_status put_u64(enc *e, uint64_t v)
 {
-    char tmp[24];
-    size_t n = sizeof(tmp);
-    do {
-        tmp[--n] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    return put(e, tmp + n, sizeof(tmp) - n);
+    return mwi_imap_put_u64(e->o, v);
 }
 
 static const char *ptr_of(mw_span s)
@@ -753,16 +747,9 @@ static mw_status put_args(enc *e, const mw_imap_cmd *c)
  * writers begin with " RETURN" or nothing at all). */
 static int no_space_before_args(const mw_imap_cmd *c)
 {
+    if (mwi_imap_cmd_no_args(c->type))
+        return 1;
     switch (c->type) {
-    case MW_IMAP_CMD_CAPABILITY:
-    case MW_IMAP_CMD_NOOP:
-    case MW_IMAP_CMD_LOGOUT:
-    case MW_IMAP_CMD_STARTTLS:
-    case MW_IMAP_CMD_NAMESPACE:
-    case MW_IMAP_CMD_IDLE:
-    case MW_IMAP_CMD_CHECK:
-    case MW_IMAP_CMD_CLOSE:
-    case MW_IMAP_CMD_UNSELECT:
     case MW_IMAP_CMD_SEARCH:
     case MW_IMAP_CMD_SORT:
         return 1;
@@ -777,22 +764,9 @@ static int no_space_before_args(const mw_imap_cmd *c)
 
 static int has_args(const mw_imap_cmd *c)
 {
-    switch (c->type) {
-    case MW_IMAP_CMD_CAPABILITY:
-    case MW_IMAP_CMD_NOOP:
-    case MW_IMAP_CMD_LOGOUT:
-    case MW_IMAP_CMD_STARTTLS:
-    case MW_IMAP_CMD_NAMESPACE:
-    case MW_IMAP_CMD_IDLE:
-    case MW_IMAP_CMD_CHECK:
-    case MW_IMAP_CMD_CLOSE:
-    case MW_IMAP_CMD_UNSELECT:
+    if (mwi_imap_cmd_no_args(c->type))
         return 0;
-    case MW_IMAP_CMD_EXPUNGE:
-        return c->uid != 0;
-    default:
-        return 1;
-    }
+    return c->type != MW_IMAP_CMD_EXPUNGE || c->uid != 0;
 }
 
 /* tag = 1*<any ASTRING-CHAR except "+">, as the parser reads it. */

@@ -358,7 +358,7 @@ static mw_status section_to(const mw_imap_fetch_section *s, uint32_t flags,
         if (i)
             st = mw_buf_append_byte(o, '.');
         if (st == MW_OK)
-            st = mwi_imap_typed_u64(o, s->parts[i]);
+            st = mwi_imap_put_u64(o, s->parts[i]);
     }
     if (st == MW_OK && s->spec != MW_IMAP_SECTION_NONE) {
         if (s->n_parts)
@@ -383,11 +383,11 @@ static mw_status partial_to(const mw_imap_fetch_att *att, mw_buf *o)
 {
     mw_status st = mw_buf_append_byte(o, '<');
     if (st == MW_OK)
-        st = mwi_imap_typed_u64(o, att->origin);
+        st = mwi_imap_put_u64(o, att->origin);
     if (st == MW_OK)
         st = mw_buf_append_byte(o, '.');
     if (st == MW_OK)
-        st = mwi_imap_typed_u64(o, att->length);
+        st = mwi_imap_put_u64(o, att->length);
     return st == MW_OK ? mw_buf_append_byte(o, '>') : st;
 }
 

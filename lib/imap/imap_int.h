@@ -18,4 +18,12 @@ int mwi_imap_atom_char(unsigned char c);
  * BINARY.PEEK, BINARY.SIZE (a following '[' opens a section). */
 int mwi_imap_is_section_name(const char *s, size_t len);
 
+/* Append the decimal digits of v (the writers' numbers, literal lengths). */
+mw_status mwi_imap_put_u64(mw_buf *out, uint64_t v);
+
+/* Whether a command of this mw_imap_cmdtype never takes arguments
+ * (CAPABILITY, NOOP, LOGOUT, STARTTLS, NAMESPACE, IDLE, CHECK, CLOSE,
+ * UNSELECT). */
+int mwi_imap_cmd_no_args(uint32_t type);
+
 #endif /* MW_IMAP_INT_H */

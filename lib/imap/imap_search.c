@@ -59,17 +59,6 @@ int mwi_imap_typed_is_number(const char *s, size_t len)
     return 1;
 }
 
-mw_status mwi_imap_typed_u64(mw_buf *out, uint64_t v)
-{
-    char tmp[24];
-    size_t n = sizeof(tmp);
-    do {
-        tmp[--n] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    return mw_buf_append(out, tmp + n, sizeof(tmp) - n);
-}
-
 int mwi_imap_typed_span_eq(mw_span a, mw_span b)
 {
     if (a.len != b.len)
@@ -565,7 +554,7 @@ static mw_status modseq_to(const mw_imap_search_key *k, uint32_t flags,
         if (st == MW_OK)
             st = mw_buf_append_byte(o, ' ');
     }
-    return st == MW_OK ? mwi_imap_typed_u64(o, k->number) : st;
+    return st == MW_OK ? mwi_imap_put_u64(o, k->number) : st;
 }
 
 static mw_status leaf_args_to(const mw_imap_search_key *k, char args,
@@ -582,7 +571,7 @@ static mw_status leaf_args_to(const mw_imap_search_key *k, char args,
     case 'd':
         return date_to(&k->date, o);
     case 'n':
-        return mwi_imap_typed_u64(o, k->number);
+        return mwi_imap_put_u64(o, k->number);
     case 's':
         return seqset_to(&k->set, o);
     case 'h':

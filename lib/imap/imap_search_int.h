@@ -52,9 +52,6 @@ int mwi_imap_typed_atom_ok(const char *s, size_t len);
  * digits, fits 64 bits). */
 int mwi_imap_typed_is_number(const char *s, size_t len);
 
-/* Append a decimal number. */
-mw_status mwi_imap_typed_u64(mw_buf *out, uint64_t v);
-
 /* Byte-for-byte span equality (NULL with length 0 equals ""). */
 int mwi_imap_typed_span_eq(mw_span a, mw_span b);
 

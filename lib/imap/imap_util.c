@@ -285,3 +285,32 @@ mw_status mw_imap_mailbox_decode(const char *name, size_t len, int utf8,
     }
     return mw_utf7_decode(name, len, out, NULL);
 }
+
+mw_status mwi_imap_put_u64(mw_buf *out, uint64_t v)
+{
+    char tmp[24];
+    size_t n = sizeof(tmp);
+    do {
+        tmp[--n] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    return mw_buf_append(out, tmp + n, sizeof(tmp) - n);
+}
+
+int mwi_imap_cmd_no_args(uint32_t type)
+{
+    switch (type) {
+    case MW_IMAP_CMD_CAPABILITY:
+    case MW_IMAP_CMD_NOOP:
+    case MW_IMAP_CMD_LOGOUT:
+    case MW_IMAP_CMD_STARTTLS:
+    case MW_IMAP_CMD_NAMESPACE:
+    case MW_IMAP_CMD_IDLE:
+    case MW_IMAP_CMD_CHECK:
+    case MW_IMAP_CMD_CLOSE:
+    case MW_IMAP_CMD_UNSELECT:
+        return 1;
+    default:
+        return 0;
+    }
+}

@@ -15,17 +15,6 @@ static mw_status put(mw_buf *o, const char *s, size_t n)
     return mw_buf_append(o, s, n);
 }
 
-static mw_status put_u64(mw_buf *o, uint64_t v)
-{
-    char tmp[24];
-    size_t n = sizeof(tmp);
-    do {
-        tmp[--n] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    return put(o, tmp + n, sizeof(tmp) - n);
-}
-
 /* Characters written bare in an astring: ATOM-CHAR without the brackets,
  * which the lexer treats specially in sections and response codes. */
 static int safe_atom_char(unsigned char c)
@@ -39,7 +28,7 @@ static mw_status literal_header(mw_buf *o, uint64_t len, int lit8, int plus)
 {
     mw_status st = lit8 ? put(o, "~{", 2) : put(o, "{", 1);
     if (st == MW_OK)
-        st = put_u64(o, len);
+        st = mwi_imap_put_u64(o, len);
     if (st == MW_OK && plus)
         st = put(o, "+", 1);
     if (st == MW_OK)
@@ -163,11 +152,11 @@ static mw_status section_to(const mw_imap_value *v, uint32_t flags, int depth,
     if (st == MW_OK && (v->flags & MW_IMAP_VF_PARTIAL)) {
         st = put(o, "<", 1);
         if (st == MW_OK)
-            st = put_u64(o, v->num);
+            st = mwi_imap_put_u64(o, v->num);
         if (st == MW_OK && (v->flags & MW_IMAP_VF_PARTIAL_LEN)) {
             st = put(o, ".", 1);
             if (st == MW_OK)
-                st = put_u64(o, v->num2);
+                st = mwi_imap_put_u64(o, v->num2);
         }
         if (st == MW_OK)
             st = put(o, ">", 1);
