@@ -45,10 +45,10 @@ import time
 
 here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(here, "..", "pop3"))
-from common import (check, children_of, fail, finish, free_port,  # noqa: E402
-                    kill_tree, ok, skip_or_fail, wait_port)
+from common import (check, children_of, dovecot_start, fail,  # noqa: E402
+                    finish, free_port, kill_tree, mail_uid, master_pid, ok,
+                    skip_or_fail, wait_port)
 
-MAIL_USER = "mwmail"
 USER, PASSWORD = "bob", "b0b secret"
 SEED, COUNT = 20261126, 70
 # Shapes whose structure every reader agrees on; the broken ones are
@@ -92,20 +92,7 @@ service imap-login {{
 """
 
 
-def mail_uid():
-    import pwd
-    try:
-        pw = pwd.getpwnam(MAIL_USER)
-    except KeyError:
-        subprocess.run(["useradd", "--system", "--no-create-home",
-                        "--shell", "/usr/sbin/nologin", MAIL_USER], check=True)
-        pw = pwd.getpwnam(MAIL_USER)
-    return pw.pw_uid, pw.pw_gid
-
-
 def start_dovecot(tmp, port, uid, gid):
-    base = tempfile.mkdtemp(prefix="mwi", dir="/tmp")  # short socket paths
-    os.makedirs(os.path.join(tmp, "state"))
     maildir = os.path.join(tmp, "mail", USER)
     for sub in ("tmp", "new", "cur"):
         os.makedirs(os.path.join(maildir, sub))
@@ -113,27 +100,10 @@ def start_dovecot(tmp, port, uid, gid):
         for n in dirs + files:
             os.chown(os.path.join(root, n), uid, gid)
     os.chown(os.path.join(tmp, "mail"), uid, gid)
-    conf = os.path.join(tmp, "dovecot.conf")
-    with open(conf, "w") as f:
-        f.write(CONF.format(base=base, dir=tmp, uid=uid, port=port))
     with open(os.path.join(tmp, "passwd"), "w") as f:
         f.write("%s:{PLAIN}%s:%d:%d::%s/home\n" % (USER, PASSWORD, uid, gid,
                                                   tmp))
-    with open(os.path.join(tmp, "start.log"), "w") as out:
-        r = subprocess.run(["dovecot", "-c", conf], stdout=out, stderr=out,
-                           stdin=subprocess.DEVNULL, timeout=30)
-    if r.returncode != 0:
-        print(open(os.path.join(tmp, "start.log")).read())
-        return None, base
-    return conf, base
-
-
-def master_pid(base):
-    try:
-        with open(os.path.join(base, "master.pid")) as f:
-            return int(f.read().strip())
-    except (OSError, ValueError):
-        return None
+    return dovecot_start(tmp, CONF, uid=uid, port=port)
 
 
 def load_messages(gen_dir):

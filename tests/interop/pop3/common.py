@@ -1,8 +1,10 @@
 """Shared helpers of the POP3 interop tests (tests/interop/pop3/)."""
 import os
+import pwd
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 SKIP = 77
@@ -155,3 +157,47 @@ def children_of(pid):
             out.append(k)
             todo.append(k)
     return out
+
+
+# --- a private Dovecot (POP3 and IMAP interop tests) ---
+
+MAIL_USER = "mwmail"
+
+
+def mail_uid():
+    """uid and gid of the system user the private Dovecot stores mail as
+    (created on first use)."""
+    try:
+        pw = pwd.getpwnam(MAIL_USER)
+    except KeyError:
+        subprocess.run(["useradd", "--system", "--no-create-home",
+                        "--shell", "/usr/sbin/nologin", MAIL_USER], check=True)
+        pw = pwd.getpwnam(MAIL_USER)
+    return pw.pw_uid, pw.pw_gid
+
+
+def dovecot_start(tmp, template, **fields):
+    """Write tmp/dovecot.conf from template (formatted with base, dir and
+    fields) and start Dovecot on it; returns (conf path or None, base_dir).
+    base_dir is short, under /tmp, because it holds Unix sockets."""
+    base = tempfile.mkdtemp(prefix="mwd", dir="/tmp")
+    os.makedirs(os.path.join(tmp, "state"), exist_ok=True)
+    conf = os.path.join(tmp, "dovecot.conf")
+    with open(conf, "w") as f:
+        f.write(template.format(base=base, dir=tmp, **fields))
+    # no pipes: the daemon's children would hold them open forever
+    with open(os.path.join(tmp, "start.log"), "w") as out:
+        r = subprocess.run(["dovecot", "-c", conf], stdout=out, stderr=out,
+                           stdin=subprocess.DEVNULL, timeout=30)
+    if r.returncode != 0:
+        print(open(os.path.join(tmp, "start.log")).read())
+        return None, base
+    return conf, base
+
+
+def master_pid(base):
+    try:
+        with open(os.path.join(base, "master.pid")) as f:
+            return int(f.read().strip())
+    except (OSError, ValueError):
+        return None

@@ -22,18 +22,17 @@ Exit 0 pass, 1 fail, 77 skip (no dovecot or not root, unless CI=true).
 import glob
 import os
 import poplib
-import pwd
 import shutil
 import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import (check, children_of, crlf_size, fail, finish, free_port,  # noqa: E402
+from common import (check, children_of, crlf_size, dovecot_start,  # noqa: E402
+                    fail, finish, free_port, mail_uid, master_pid,
                     kill_tree, make_cert, ok, skip_or_fail, test_messages,
                     wait_port)
 
-MAIL_USER = "mwmail"
 USER, PASSWORD = "bob", "b0b-secret"
 
 CONF = """\
@@ -84,16 +83,6 @@ service imap-login {{
 """
 
 
-def mail_uid():
-    try:
-        pw = pwd.getpwnam(MAIL_USER)
-    except KeyError:
-        subprocess.run(["useradd", "--system", "--no-create-home",
-                        "--shell", "/usr/sbin/nologin", MAIL_USER], check=True)
-        pw = pwd.getpwnam(MAIL_USER)
-    return pw.pw_uid, pw.pw_gid
-
-
 def fill_maildir(d, uid, gid, messages):
     for sub in ("tmp", "new", "cur"):
         os.makedirs(os.path.join(d, sub), exist_ok=True)
@@ -108,31 +97,10 @@ def fill_maildir(d, uid, gid, messages):
 
 
 def start_dovecot(tmp, port, sport, uid, gid):
-    base = tempfile.mkdtemp(prefix="mwd", dir="/tmp")  # short: socket paths
-    os.makedirs(os.path.join(tmp, "state"))
-    conf = os.path.join(tmp, "dovecot.conf")
-    with open(conf, "w") as f:
-        f.write(CONF.format(base=base, dir=tmp, uid=uid, port=port,
-                            sport=sport))
     with open(os.path.join(tmp, "passwd"), "w") as f:
         f.write("%s:{PLAIN}%s:%d:%d::%s/home\n" % (USER, PASSWORD, uid, gid,
                                                   tmp))
-    # no pipes: the daemon's children would hold them open forever
-    with open(os.path.join(tmp, "start.log"), "w") as out:
-        r = subprocess.run(["dovecot", "-c", conf], stdout=out, stderr=out,
-                           stdin=subprocess.DEVNULL, timeout=30)
-    if r.returncode != 0:
-        print(open(os.path.join(tmp, "start.log")).read())
-        return None, base
-    return conf, base
-
-
-def master_pid(base):
-    try:
-        with open(os.path.join(base, "master.pid")) as f:
-            return int(f.read().strip())
-    except (OSError, ValueError):
-        return None
+    return dovecot_start(tmp, CONF, uid=uid, port=port, sport=sport)
 
 
 def run_fetch(mw_fetch, args, expect=0, what=""):
