@@ -215,6 +215,14 @@ MW_API void mw_buf_consume(mw_buf *buf, size_t n);
 MW_API void mw_buf_clear(mw_buf *buf);
 
 /**
+ * \brief Keep only the first \p len bytes: what was appended after them is
+ *        dropped (a writer rolling back a unit it could not finish). A
+ *        \p len at or beyond the current length changes nothing; the
+ *        storage is kept.
+ */
+MW_API void mw_buf_truncate(mw_buf *buf, size_t len);
+
+/**
  * \brief Resource limits shared by every parser and session.
  *
  * Fill with mw_limits_default(); a field left 0 means its safe default.

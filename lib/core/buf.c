@@ -99,3 +99,9 @@ void mw_buf_clear(mw_buf *buf)
 {
     buf->len = 0;
 }
+
+void mw_buf_truncate(mw_buf *buf, size_t len)
+{
+    if (len < buf->len)
+        buf->len = len;
+}

@@ -57,6 +57,24 @@ static void test_consume_keeps_the_unsent_tail(void **state)
     mw_buf_free(&b);
 }
 
+static void test_truncate_rolls_back_a_partial_unit(void **state)
+{
+    (void)state;
+    char mem[16];
+    mw_buf b;
+    mw_buf_init_fixed(&b, mem, sizeof(mem));
+    assert_int_equal(mw_buf_append_str(&b, "a1 OK\r\n"), MW_OK);
+    size_t mark = b.len;
+    assert_int_equal(mw_buf_append_str(&b, "a2 LOG"), MW_OK);
+    mw_buf_truncate(&b, mark);
+    mwt_assert_bytes("rolled back", b.data, b.len, "a1 OK\r\n", 7);
+    mw_buf_truncate(&b, 100); /* beyond the length: nothing changes */
+    assert_int_equal(b.len, 7);
+    assert_int_equal(b.cap, sizeof(mem));
+    mw_buf_truncate(&b, 0);
+    assert_int_equal(b.len, 0);
+}
+
 static void test_invalid_arguments(void **state)
 {
     (void)state;
@@ -123,6 +141,7 @@ int main(void)
         cmocka_unit_test(test_fixed_buffer_refuses_whole_unit_with_size_needed),
         cmocka_unit_test(test_growable_buffer_grows_up_to_its_cap),
         cmocka_unit_test(test_consume_keeps_the_unsent_tail),
+        cmocka_unit_test(test_truncate_rolls_back_a_partial_unit),
         cmocka_unit_test(test_invalid_arguments),
         cmocka_unit_test(test_allocation_failures_do_not_leak),
         cmocka_unit_test(test_custom_allocator_is_used),
