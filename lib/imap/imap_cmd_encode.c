@@ -817,26 +817,19 @@ static mw_status put_command(enc *e, const mw_imap_cmd *c)
     return st == MW_OK ? put(e, "\r\n", 2) : st;
 }
 
-mw_status mw_imap_cmd_write(const mw_imap_cmd *cmd, uint32_t flags, mw_buf *out)
+static mw_status write_command(const void *value, uint32_t flags, mw_buf *out)
 {
-    if (!cmd || !out)
-        return MW_E_ARG;
-    mw_buf tmp;
-    size_t max = (out->flags & MW_BUF_FIXED) ? 0 : out->max;
-    mw_buf_init_growable(&tmp, out->allocator, max);
-    enc e = {&tmp, flags, 0};
+    enc e = {out, flags, 0};
     if (flags & MW_IMAP_WRITE_UTF8)
         e.sflags |= MW_IMAP_STR_UTF8;
     if (flags & MW_IMAP_WRITE_LITERAL_PLUS)
         e.sflags |= MW_IMAP_STR_LITERAL_PLUS;
-    mw_status st = put_command(&e, cmd);
-    if (st == MW_OK)
-        st = mw_buf_append(out, tmp.data, tmp.len);
-    else if (st == MW_E_NOSPACE)
-        (void)mw_buf_reserve(out, tmp.needed); /* report what was needed */
-    /* LOGIN and AUTHENTICATE carry credentials: leave no copy behind. */
-    if (tmp.data)
-        mwi_wipe(tmp.data, tmp.len);
-    mw_buf_free(&tmp);
-    return st;
+    return put_command(&e, value);
+}
+
+mw_status mw_imap_cmd_write(const mw_imap_cmd *cmd, uint32_t flags, mw_buf *out)
+{
+    if (!cmd || !out)
+        return MW_E_ARG;
+    return mwi_imap_write_whole(write_command, cmd, flags, out);
 }

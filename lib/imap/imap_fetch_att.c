@@ -448,18 +448,17 @@ static mw_status atts_to(const mw_imap_fetch_atts *f, uint32_t flags, mw_buf *o)
     return st;
 }
 
+static mw_status atts_write(const void *value, uint32_t flags, mw_buf *out)
+{
+    return atts_to(value, flags, out);
+}
+
 mw_status mw_imap_fetch_atts_write(const mw_imap_fetch_atts *f, uint32_t flags,
                                    mw_buf *out)
 {
     if (!f || !out)
         return MW_E_ARG;
-    mw_buf tmp;
-    mw_buf_init_growable(&tmp, out->allocator, 0);
-    mw_status st = atts_to(f, flags, &tmp);
-    if (st == MW_OK)
-        st = mw_buf_append(out, tmp.data, tmp.len);
-    mw_buf_free(&tmp);
-    return st;
+    return mwi_imap_write_whole(atts_write, f, flags, out);
 }
 
 /* ------------------------------------------------------------------ */

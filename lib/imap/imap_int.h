@@ -26,4 +26,17 @@ mw_status mwi_imap_put_u64(mw_buf *out, uint64_t v);
  * UNSELECT). */
 int mwi_imap_cmd_no_args(uint32_t type);
 
+/* A typed writer: appends the unit for value to out. */
+typedef mw_status (*mwi_imap_writer)(const void *value, uint32_t flags,
+                                     mw_buf *out);
+
+/* Run fn so that out receives the whole unit or nothing. The unit is
+ * written in place (no copy, and no allocation when out is a fixed
+ * buffer); on any error what fn appended is wiped (commands carry
+ * credentials) and dropped, and on MW_E_NOSPACE the unit is finished in a
+ * scratch buffer: an invalid value still gets its own status, a valid one
+ * MW_E_NOSPACE with out->needed set to what the whole unit needs. */
+mw_status mwi_imap_write_whole(mwi_imap_writer fn, const void *value,
+                               uint32_t flags, mw_buf *out);
+
 #endif /* MW_IMAP_INT_H */

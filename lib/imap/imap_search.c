@@ -82,16 +82,6 @@ mw_status mwi_imap_typed_take_string(const mw_imap_value *v, mw_span *out,
     return MW_OK;
 }
 
-/* Build into a scratch buffer and append it whole, so a fixed \p out gets
- * the full size in `needed` and is never left half-written. */
-static mw_status commit(mw_buf *scratch, mw_status st, mw_buf *out)
-{
-    if (st == MW_OK)
-        st = mw_buf_append(out, scratch->data, scratch->len);
-    mw_buf_free(scratch);
-    return st;
-}
-
 /* ------------------------------------------------------------------ */
 /* Sequence sets                                                       */
 /* ------------------------------------------------------------------ */
@@ -150,13 +140,17 @@ static mw_status seqset_to(const mw_imap_seqset *s, mw_buf *o)
     return mw_imap_seqset_write(s->ranges, s->n, o);
 }
 
+static mw_status seqset_write(const void *value, uint32_t flags, mw_buf *out)
+{
+    (void)flags;
+    return seqset_to(value, out);
+}
+
 mw_status mw_imap_seqset_write_typed(const mw_imap_seqset *s, mw_buf *out)
 {
     if (!s || !out)
         return MW_E_ARG;
-    mw_buf tmp;
-    mw_buf_init_growable(&tmp, out->allocator, 0);
-    return commit(&tmp, seqset_to(s, &tmp), out);
+    return mwi_imap_write_whole(seqset_write, s, 0, out);
 }
 
 static int seqset_equal(const mw_imap_seqset *a, const mw_imap_seqset *b)
@@ -654,26 +648,29 @@ static mw_status key_to(const writer *w, uint32_t i, uint32_t limit,
     return leaf_args_to(k, args, w->flags, o);
 }
 
-mw_status mw_imap_search_write(const mw_imap_search *s, uint32_t flags,
-                               mw_buf *out)
+static mw_status search_to(const void *value, uint32_t flags, mw_buf *out)
 {
-    if (!s || !out || !s->keys || !s->n_top || !s->n_keys)
-        return MW_E_ARG;
-    writer w = {s->keys, s->n_keys, flags, NULL};
-    mw_buf tmp;
-    mw_buf_init_growable(&tmp, out->allocator, 0);
-    w.o = &tmp;
+    const mw_imap_search *s = value;
+    writer w = {s->keys, s->n_keys, flags, out};
     mw_status st = MW_OK;
     uint32_t i = 0;
     for (uint32_t t = 0; st == MW_OK && t < s->n_top; t++) {
         if (t)
-            st = mw_buf_append_byte(&tmp, ' ');
+            st = mw_buf_append_byte(out, ' ');
         if (st == MW_OK)
             st = key_to(&w, i, s->n_keys, 0, &i);
     }
     if (st == MW_OK && i != s->n_keys)
         st = MW_E_ARG;
-    return commit(&tmp, st, out);
+    return st;
+}
+
+mw_status mw_imap_search_write(const mw_imap_search *s, uint32_t flags,
+                               mw_buf *out)
+{
+    if (!s || !out || !s->keys || !s->n_top || !s->n_keys)
+        return MW_E_ARG;
+    return mwi_imap_write_whole(search_to, s, flags, out);
 }
 
 /* ------------------------------------------------------------------ */

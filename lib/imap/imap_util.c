@@ -86,29 +86,38 @@ static mw_status write_seq(uint32_t v, mw_buf *out)
     return mw_buf_append(out, rev, n);
 }
 
+typedef struct seqset_arg {
+    const mw_imap_range *ranges;
+    size_t n;
+} seqset_arg;
+
+static mw_status seqset_to(const void *value, uint32_t flags, mw_buf *out)
+{
+    const seqset_arg *arg = value;
+    mw_status st = MW_OK;
+    (void)flags;
+    for (size_t i = 0; st == MW_OK && i < arg->n; i++) {
+        const mw_imap_range *r = &arg->ranges[i];
+        if (i)
+            st = mw_buf_append_byte(out, ',');
+        if (st == MW_OK)
+            st = write_seq(r->lo, out);
+        if (st == MW_OK && r->hi != r->lo) {
+            st = mw_buf_append_byte(out, ':');
+            if (st == MW_OK)
+                st = write_seq(r->hi, out);
+        }
+    }
+    return st;
+}
+
 mw_status mw_imap_seqset_write(const mw_imap_range *ranges, size_t n,
                                mw_buf *out)
 {
     if (!ranges || !n || !out)
         return MW_E_ARG;
-    mw_buf tmp;
-    mw_buf_init_growable(&tmp, out->allocator, 0);
-    mw_status st = MW_OK;
-    for (size_t i = 0; st == MW_OK && i < n; i++) {
-        if (i)
-            st = mw_buf_append_byte(&tmp, ',');
-        if (st == MW_OK)
-            st = write_seq(ranges[i].lo, &tmp);
-        if (st == MW_OK && ranges[i].hi != ranges[i].lo) {
-            st = mw_buf_append_byte(&tmp, ':');
-            if (st == MW_OK)
-                st = write_seq(ranges[i].hi, &tmp);
-        }
-    }
-    if (st == MW_OK)
-        st = mw_buf_append(out, tmp.data, tmp.len);
-    mw_buf_free(&tmp);
-    return st;
+    seqset_arg arg = {ranges, n};
+    return mwi_imap_write_whole(seqset_to, &arg, 0, out);
 }
 
 /* ------------------------------------------------------------------ */
@@ -313,4 +322,36 @@ int mwi_imap_cmd_no_args(uint32_t type)
     default:
         return 0;
     }
+}
+
+static void wipe_tail(mw_buf *out, size_t from)
+{
+    if (out->data && out->len > from)
+        mwi_wipe(out->data + from, out->len - from);
+}
+
+mw_status mwi_imap_write_whole(mwi_imap_writer fn, const void *value,
+                               uint32_t flags, mw_buf *out)
+{
+    size_t mark = out->len;
+    mw_status st = fn(value, flags, out);
+    if (st == MW_OK)
+        return MW_OK;
+    wipe_tail(out, mark);
+    mw_buf_truncate(out, mark);
+    if (st != MW_E_NOSPACE)
+        return st;
+    /* Out of room: finish the unit elsewhere, so that an invalid value is
+     * still reported as such (not as "retry with more room") and a valid
+     * one reports its whole size. */
+    mw_buf scratch;
+    mw_buf_init_growable(&scratch, out->allocator, 0);
+    mw_status whole = fn(value, flags, &scratch);
+    if (whole == MW_OK)
+        (void)mw_buf_reserve(out, scratch.len); /* sets out->needed */
+    else
+        st = whole;
+    wipe_tail(&scratch, 0);
+    mw_buf_free(&scratch);
+    return st;
 }

@@ -76,13 +76,15 @@ static mw_status string_to(const char *s, size_t len, uint32_t flags, mw_buf *o)
     return st == MW_OK ? put(o, s, len) : st;
 }
 
-/* Run \p fn into a scratch buffer and append the result to \p out whole. */
-static mw_status commit(mw_buf *scratch, mw_status st, mw_buf *out)
+typedef struct string_arg {
+    const char *s;
+    size_t len;
+} string_arg;
+
+static mw_status write_string(const void *value, uint32_t flags, mw_buf *out)
 {
-    if (st == MW_OK)
-        st = mw_buf_append(out, scratch->data, scratch->len);
-    mw_buf_free(scratch);
-    return st;
+    const string_arg *arg = value;
+    return string_to(arg->s, arg->len, flags, out);
 }
 
 mw_status mw_imap_string_write(const char *s, size_t len, uint32_t flags,
@@ -90,9 +92,8 @@ mw_status mw_imap_string_write(const char *s, size_t len, uint32_t flags,
 {
     if (!out)
         return MW_E_ARG;
-    mw_buf tmp;
-    mw_buf_init_growable(&tmp, out->allocator, 0);
-    return commit(&tmp, string_to(s, len, flags, &tmp), out);
+    string_arg arg = {s, len};
+    return mwi_imap_write_whole(write_string, &arg, flags, out);
 }
 
 /* ------------------------------------------------------------------ */
@@ -235,14 +236,17 @@ static mw_status value_to(const mw_imap_value *v, uint32_t flags, int bracket,
     }
 }
 
+static mw_status write_value(const void *value, uint32_t flags, mw_buf *out)
+{
+    return value_to(value, flags, 0, 0, out);
+}
+
 mw_status mw_imap_value_write(const mw_imap_value *v, uint32_t flags,
                               mw_buf *out)
 {
     if (!v || !out)
         return MW_E_ARG;
-    mw_buf tmp;
-    mw_buf_init_growable(&tmp, out->allocator, 0);
-    return commit(&tmp, value_to(v, flags, 0, 0, &tmp), out);
+    return mwi_imap_write_whole(write_value, v, flags, out);
 }
 
 /* ------------------------------------------------------------------ */
@@ -363,11 +367,14 @@ static mw_status unit_to(const mw_imap_unit *u, uint32_t flags, mw_buf *o)
     return st == MW_OK ? put(o, "\r\n", 2) : st;
 }
 
+static mw_status write_unit(const void *value, uint32_t flags, mw_buf *out)
+{
+    return unit_to(value, flags, out);
+}
+
 mw_status mw_imap_unit_write(const mw_imap_unit *u, uint32_t flags, mw_buf *out)
 {
     if (!u || !out || (u->n_values && !u->values))
         return MW_E_ARG;
-    mw_buf tmp;
-    mw_buf_init_growable(&tmp, out->allocator, 0);
-    return commit(&tmp, unit_to(u, flags, &tmp), out);
+    return mwi_imap_write_whole(write_unit, u, flags, out);
 }

@@ -882,6 +882,74 @@ static void test_writer_refusals(void **state)
     assert_int_equal(mw_imap_cmd_write(&c, 0, NULL), MW_E_ARG);
 }
 
+static void *no_alloc(void *ud, size_t size)
+{
+    (*(int *)ud)++;
+    (void)size;
+    return NULL;
+}
+
+static void *no_realloc(void *ud, void *ptr, size_t old_size, size_t new_size)
+{
+    (*(int *)ud)++;
+    (void)ptr;
+    (void)old_size;
+    (void)new_size;
+    return NULL;
+}
+
+static void no_free(void *ud, void *ptr, size_t size)
+{
+    (void)ud;
+    (void)ptr;
+    (void)size;
+}
+
+/* Firmware writes commands into a fixed buffer with no heap at all: the
+ * writers work in place and roll back on failure, so nothing is
+ * allocated unless the buffer turns out to be too small. */
+static void test_writes_in_place_without_allocating(void **state)
+{
+    (void)state;
+    static const char fetch[] =
+        "a UID FETCH 1:5,9 (FLAGS BODY.PEEK[HEADER.FIELDS (FROM TO)]<0.100>) "
+        "(CHANGEDSINCE 7)\r\n";
+    static const char *const lines[] = {
+        fetch,
+        "b SEARCH CHARSET UTF-8 OR (FROM x SUBJECT {3}\r\nabc) NOT SEEN\r\n",
+        "c LOGIN {4}\r\nuser \"p w\"\r\n",
+        "d APPEND INBOX (\\Seen) {5}\r\nhello\r\n",
+    };
+    int calls = 0;
+    mw_allocator none = {&calls, no_alloc, no_realloc, no_free};
+    for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+        parsed x;
+        parse_decode(&x, lines[i], strlen(lines[i]), 0, 0);
+        char mem[256];
+        mw_buf out;
+        mw_buf_init_fixed(&out, mem, sizeof(mem));
+        out.allocator = &none;
+        assert_int_equal(mw_buf_append_str(&out, "prefix "), MW_OK);
+        assert_int_equal(mw_imap_cmd_write(x.cmd, 0, &out), MW_OK);
+        assert_int_equal(calls, 0);
+        /* The same bytes as a growable buffer gets. */
+        mw_buf grow;
+        mw_buf_init_growable(&grow, NULL, 0);
+        assert_int_equal(mw_imap_cmd_write(x.cmd, 0, &grow), MW_OK);
+        mwt_assert_bytes("in place", out.data + 7, out.len - 7, grow.data,
+                         grow.len);
+        /* Too small: refused, the prefix kept, the whole size reported. */
+        mw_buf tight;
+        mw_buf_init_fixed(&tight, mem, 7 + grow.len - 1);
+        assert_int_equal(mw_buf_append_str(&tight, "prefix "), MW_OK);
+        assert_int_equal(mw_imap_cmd_write(x.cmd, 0, &tight), MW_E_NOSPACE);
+        assert_int_equal(tight.len, 7);
+        assert_int_equal(tight.needed, 7 + grow.len);
+        mw_buf_free(&grow);
+        parsed_free(&x);
+    }
+}
+
 /* ------------------------------------------------------------------ */
 /* Regressions of peer bugs (PEERS.md section 3)                       */
 /* ------------------------------------------------------------------ */
@@ -1163,6 +1231,7 @@ int main(void)
         cmocka_unit_test(test_id_quota_misc),
         cmocka_unit_test(test_built_commands),
         cmocka_unit_test(test_writer_refusals),
+        cmocka_unit_test(test_writes_in_place_without_allocating),
         cmocka_unit_test(test_cpython_87290_crlf_in_argument),
         cmocka_unit_test(test_net_imap_701_literal_plus_only_on_request),
         cmocka_unit_test(test_libetpan_290_odd_flag_lists),
