@@ -769,20 +769,6 @@ static int has_args(const mw_imap_cmd *c)
     return c->type != MW_IMAP_CMD_EXPUNGE || c->uid != 0;
 }
 
-/* tag = 1*<any ASTRING-CHAR except "+">, as the parser reads it. */
-static int tag_ok(mw_span tag)
-{
-    if (!tag.ptr || !tag.len)
-        return 0;
-    for (size_t i = 0; i < tag.len; i++) {
-        unsigned char c = (unsigned char)tag.ptr[i];
-        if (!mwi_imap_atom_char(c) || c >= 0x80 || c == '+' || c == '%' ||
-            c == '*' || c == '\\')
-            return 0;
-    }
-    return 1;
-}
-
 /* An unknown command's name must not read back as a known one. */
 static int unknown_name_ok(mw_span name)
 {
@@ -796,7 +782,7 @@ static int unknown_name_ok(mw_span name)
 
 static mw_status put_command(enc *e, const mw_imap_cmd *c)
 {
-    if (!tag_ok(c->tag) || c->type >= MWI_ARRAY_LEN(cmd_names) ||
+    if (!mwi_imap_tag_ok(c->tag) || c->type >= MWI_ARRAY_LEN(cmd_names) ||
         (c->uid && !mwi_imap_cmd_uid_allowed(c->type)) ||
         (c->type == MW_IMAP_CMD_UNKNOWN && !unknown_name_ok(c->name)))
         return MW_E_ARG;

@@ -6,29 +6,12 @@
 
 #include "imap_cmd_int.h"
 #include "imap_int.h"
+#include "imap_search_int.h"
 #include "mailwire/imap_cmd.h"
 
 static int bytes_eq(mw_span a, mw_span b)
 {
     return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
-}
-
-/* Keywords, atoms of commands and item names are case-insensitive. */
-static int word_eq(mw_span a, mw_span b)
-{
-    if (a.len != b.len)
-        return 0;
-    for (size_t i = 0; i < a.len; i++) {
-        unsigned char x = (unsigned char)a.ptr[i];
-        unsigned char y = (unsigned char)b.ptr[i];
-        if (x >= 'a' && x <= 'z')
-            x = (unsigned char)(x - 32);
-        if (y >= 'a' && y <= 'z')
-            y = (unsigned char)(y - 32);
-        if (x != y)
-            return 0;
-    }
-    return 1;
 }
 
 static int is_inbox(mw_span s)
@@ -54,24 +37,13 @@ static int mailboxes_eq(const mw_imap_mailbox *a, const mw_imap_mailbox *b,
     return 1;
 }
 
-static int seqset_eq(const mw_imap_seqset *a, const mw_imap_seqset *b)
-{
-    if (a->dollar != b->dollar || a->n != b->n)
-        return 0;
-    for (uint32_t i = 0; i < a->n; i++)
-        if (a->ranges[i].lo != b->ranges[i].lo ||
-            a->ranges[i].hi != b->ranges[i].hi)
-            return 0;
-    return 1;
-}
-
 static int words_eq(const mw_span *a, uint32_t na, const mw_span *b,
                     uint32_t nb)
 {
     if (na != nb)
         return 0;
     for (uint32_t i = 0; i < na; i++)
-        if (!word_eq(a[i], b[i]))
+        if (!mwi_imap_span_caseeq(a[i], b[i]))
             return 0;
     return 1;
 }
@@ -96,7 +68,7 @@ static int opt_value_eq(const mw_imap_value *a, const mw_imap_value *b)
 /* A known item compares by its id, an unknown one by its name. */
 static int item_eq(uint32_t ia, mw_span na, uint32_t ib, mw_span nb)
 {
-    return ia == ib && (ia != 0 || word_eq(na, nb));
+    return ia == ib && (ia != 0 || mwi_imap_span_caseeq(na, nb));
 }
 
 static int status_items_eq(const mw_imap_status_item *a, uint32_t na,
@@ -126,7 +98,7 @@ static int options_eq(const mw_imap_list_option *a,
                       const mw_imap_list_option *b, uint32_t n)
 {
     for (uint32_t i = 0; i < n; i++)
-        if (!word_eq(a[i].name, b[i].name) ||
+        if (!mwi_imap_span_caseeq(a[i].name, b[i].name) ||
             !opt_value_eq(a[i].value, b[i].value))
             return 0;
     return 1;
@@ -144,12 +116,12 @@ static int select_eq(const mw_imap_cmd_select *a, const mw_imap_cmd_select *b)
     if (!a->qresync)
         return 1;
     if (a->uidvalidity != b->uidvalidity || a->modseq != b->modseq ||
-        !seqset_eq(&a->known_uids, &b->known_uids) ||
+        !mwi_imap_seqset_equal(&a->known_uids, &b->known_uids) ||
         a->has_seq_match != b->has_seq_match)
         return 0;
     return !a->has_seq_match ||
-           (seqset_eq(&a->seq_match_seqs, &b->seq_match_seqs) &&
-            seqset_eq(&a->seq_match_uids, &b->seq_match_uids));
+           (mwi_imap_seqset_equal(&a->seq_match_seqs, &b->seq_match_seqs) &&
+            mwi_imap_seqset_equal(&a->seq_match_uids, &b->seq_match_uids));
 }
 
 static int create_eq(const mw_imap_cmd_create *a, const mw_imap_cmd_create *b)
@@ -208,7 +180,7 @@ static int append_eq(const mw_imap_cmd_append *a, const mw_imap_cmd_append *b)
 
 static int fetch_eq(const mw_imap_cmd_fetch *a, const mw_imap_cmd_fetch *b)
 {
-    return seqset_eq(&a->set, &b->set) &&
+    return mwi_imap_seqset_equal(&a->set, &b->set) &&
            mw_imap_fetch_atts_equal(&a->atts, &b->atts) &&
            a->has_changedsince == b->has_changedsince &&
            (!a->has_changedsince || a->changedsince == b->changedsince) &&
@@ -217,7 +189,7 @@ static int fetch_eq(const mw_imap_cmd_fetch *a, const mw_imap_cmd_fetch *b)
 
 static int store_eq(const mw_imap_cmd_store *a, const mw_imap_cmd_store *b)
 {
-    return seqset_eq(&a->set, &b->set) &&
+    return mwi_imap_seqset_equal(&a->set, &b->set) &&
            a->has_unchangedsince == b->has_unchangedsince &&
            (!a->has_unchangedsince || a->unchangedsince == b->unchangedsince) &&
            a->mode == b->mode && a->silent == b->silent &&
@@ -247,7 +219,7 @@ static int setquota_eq(const mw_imap_cmd_setquota *a,
     if (!bytes_eq(a->root, b->root) || a->n_limits != b->n_limits)
         return 0;
     for (uint32_t i = 0; i < a->n_limits; i++)
-        if (!word_eq(a->limits[i].name, b->limits[i].name) ||
+        if (!mwi_imap_span_caseeq(a->limits[i].name, b->limits[i].name) ||
             a->limits[i].limit != b->limits[i].limit)
             return 0;
     return 1;
@@ -287,8 +259,8 @@ static int args_eq(const mw_imap_cmd *a, const mw_imap_cmd *b)
     const mw_imap_cmd_search *sa = &a->u.search, *sb = &b->u.search;
     switch (a->type) {
     case MW_IMAP_CMD_AUTHENTICATE:
-        return word_eq(a->u.authenticate.mechanism,
-                       b->u.authenticate.mechanism) &&
+        return mwi_imap_span_caseeq(a->u.authenticate.mechanism,
+                                    b->u.authenticate.mechanism) &&
                a->u.authenticate.has_initial == b->u.authenticate.has_initial &&
                (!a->u.authenticate.has_initial ||
                 bytes_eq(a->u.authenticate.initial, b->u.authenticate.initial));
@@ -324,7 +296,8 @@ static int args_eq(const mw_imap_cmd *a, const mw_imap_cmd *b)
     case MW_IMAP_CMD_APPEND:
         return append_eq(&a->u.append, &b->u.append);
     case MW_IMAP_CMD_EXPUNGE:
-        return !a->uid || seqset_eq(&a->u.expunge.uids, &b->u.expunge.uids);
+        return !a->uid ||
+               mwi_imap_seqset_equal(&a->u.expunge.uids, &b->u.expunge.uids);
     case MW_IMAP_CMD_SEARCH:
         return returns_eq(&sa->ret, &sb->ret) &&
                sa->has_charset == sb->has_charset &&
@@ -336,12 +309,13 @@ static int args_eq(const mw_imap_cmd *a, const mw_imap_cmd *b)
         return store_eq(&a->u.store, &b->u.store);
     case MW_IMAP_CMD_COPY:
     case MW_IMAP_CMD_MOVE:
-        return seqset_eq(&a->u.copy.set, &b->u.copy.set) &&
+        return mwi_imap_seqset_equal(&a->u.copy.set, &b->u.copy.set) &&
                mailbox_eq(&a->u.copy.mailbox, &b->u.copy.mailbox);
     case MW_IMAP_CMD_ID:
         return id_eq(&a->u.id, &b->u.id);
     case MW_IMAP_CMD_COMPRESS:
-        return word_eq(a->u.compress.mechanism, b->u.compress.mechanism);
+        return mwi_imap_span_caseeq(a->u.compress.mechanism,
+                                    b->u.compress.mechanism);
     case MW_IMAP_CMD_GETQUOTA:
         return bytes_eq(a->u.getquota.root, b->u.getquota.root);
     case MW_IMAP_CMD_SETQUOTA:
@@ -349,11 +323,12 @@ static int args_eq(const mw_imap_cmd *a, const mw_imap_cmd *b)
     case MW_IMAP_CMD_SORT:
         return sort_eq(&a->u.sort, &b->u.sort);
     case MW_IMAP_CMD_THREAD:
-        return word_eq(a->u.thread.algorithm, b->u.thread.algorithm) &&
+        return mwi_imap_span_caseeq(a->u.thread.algorithm,
+                                    b->u.thread.algorithm) &&
                bytes_eq(a->u.thread.charset, b->u.thread.charset) &&
                mw_imap_search_equal(&a->u.thread.search, &b->u.thread.search);
     case MW_IMAP_CMD_UNKNOWN:
-        return word_eq(a->name, b->name) &&
+        return mwi_imap_span_caseeq(a->name, b->name) &&
                unknown_eq(&a->u.unknown, &b->u.unknown);
     default:
         return 1; /* no arguments */

@@ -480,29 +480,12 @@ static int section_equal(const mw_imap_fetch_section *a,
     return 1;
 }
 
-static int span_caseeq(mw_span a, mw_span b)
-{
-    if (a.len != b.len || (a.len && (!a.ptr || !b.ptr)))
-        return 0;
-    for (size_t i = 0; i < a.len; i++) {
-        unsigned char x = (unsigned char)a.ptr[i];
-        unsigned char y = (unsigned char)b.ptr[i];
-        if (x >= 'a' && x <= 'z')
-            x = (unsigned char)(x - 32);
-        if (y >= 'a' && y <= 'z')
-            y = (unsigned char)(y - 32);
-        if (x != y)
-            return 0;
-    }
-    return 1;
-}
-
 static int att_equal(const mw_imap_fetch_att *a, const mw_imap_fetch_att *b)
 {
     if (a->type != b->type)
         return 0;
     if (a->type == MW_IMAP_FETCH_ATT_OTHER)
-        return span_caseeq(a->name, b->name);
+        return mwi_imap_span_caseeq(a->name, b->name);
     if (!is_section_type(a->type))
         return 1;
     if (a->has_partial != b->has_partial ||

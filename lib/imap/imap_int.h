@@ -39,4 +39,11 @@ typedef mw_status (*mwi_imap_writer)(const void *value, uint32_t flags,
 mw_status mwi_imap_write_whole(mwi_imap_writer fn, const void *value,
                                uint32_t flags, mw_buf *out);
 
+/* tag = 1*<any ASTRING-CHAR except "+">, as the parser reads it. */
+int mwi_imap_tag_ok(mw_span tag);
+
+/* ASCII case-insensitive span equality (keywords, command atoms, item
+ * names). */
+int mwi_imap_span_caseeq(mw_span a, mw_span b);
+
 #endif /* MW_IMAP_INT_H */

@@ -153,7 +153,7 @@ mw_status mw_imap_seqset_write_typed(const mw_imap_seqset *s, mw_buf *out)
     return mwi_imap_write_whole(seqset_write, s, 0, out);
 }
 
-static int seqset_equal(const mw_imap_seqset *a, const mw_imap_seqset *b)
+int mwi_imap_seqset_equal(const mw_imap_seqset *a, const mw_imap_seqset *b)
 {
     if (a->dollar != b->dollar || a->n != b->n)
         return 0;
@@ -700,7 +700,7 @@ static int key_equal(const mw_imap_search_key *a, const mw_imap_search_key *b)
         return a->number == b->number;
     case 's':
     case 'q':
-        return seqset_equal(&a->set, &b->set);
+        return mwi_imap_seqset_equal(&a->set, &b->set);
     case 'm':
         return a->number == b->number && a->entry_type == b->entry_type &&
                (a->entry_type == MW_IMAP_SK_ENTRY_NONE ||

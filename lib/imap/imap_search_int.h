@@ -52,6 +52,9 @@ int mwi_imap_typed_atom_ok(const char *s, size_t len);
  * digits, fits 64 bits). */
 int mwi_imap_typed_is_number(const char *s, size_t len);
 
+/* Equal sequence sets (same ranges in order, or both "$"). */
+int mwi_imap_seqset_equal(const mw_imap_seqset *a, const mw_imap_seqset *b);
+
 /* Byte-for-byte span equality (NULL with length 0 equals ""). */
 int mwi_imap_typed_span_eq(mw_span a, mw_span b);
 

@@ -355,3 +355,33 @@ mw_status mwi_imap_write_whole(mwi_imap_writer fn, const void *value,
     mw_buf_free(&scratch);
     return st;
 }
+
+int mwi_imap_tag_ok(mw_span tag)
+{
+    if (tag.len == 0 || !tag.ptr)
+        return 0;
+    for (size_t i = 0; i < tag.len; i++) {
+        unsigned char c = (unsigned char)tag.ptr[i];
+        if (!mwi_imap_atom_char(c) || c >= 0x80 || c == '+' || c == '%' ||
+            c == '*' || c == '\\')
+            return 0;
+    }
+    return 1;
+}
+
+int mwi_imap_span_caseeq(mw_span a, mw_span b)
+{
+    if (a.len != b.len || (a.len && (!a.ptr || !b.ptr)))
+        return 0;
+    for (size_t i = 0; i < a.len; i++) {
+        unsigned char x = (unsigned char)a.ptr[i];
+        unsigned char y = (unsigned char)b.ptr[i];
+        if (x >= 'a' && x <= 'z')
+            x = (unsigned char)(x - 32);
+        if (y >= 'a' && y <= 'z')
+            y = (unsigned char)(y - 32);
+        if (x != y)
+            return 0;
+    }
+    return 1;
+}

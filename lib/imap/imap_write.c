@@ -253,19 +253,6 @@ mw_status mw_imap_value_write(const mw_imap_value *v, uint32_t flags,
 /* Units                                                               */
 /* ------------------------------------------------------------------ */
 
-static int valid_tag(mw_span tag)
-{
-    if (tag.len == 0 || !tag.ptr)
-        return 0;
-    for (size_t i = 0; i < tag.len; i++) {
-        unsigned char c = (unsigned char)tag.ptr[i];
-        if (!mwi_imap_atom_char(c) || c >= 0x80 || c == '+' || c == '%' ||
-            c == '*' || c == '\\')
-            return 0;
-    }
-    return 1;
-}
-
 static int is_status(const mw_imap_unit *u)
 {
     const mw_imap_value *v = u->values;
@@ -338,7 +325,7 @@ static mw_status unit_to(const mw_imap_unit *u, uint32_t flags, mw_buf *o)
         return u->n_top ? MW_E_ARG : put(o, "DONE\r\n", 6);
     case MW_IMAP_UNIT_TAGGED:
     case MW_IMAP_UNIT_COMMAND:
-        if (!valid_tag(u->tag) || u->n_top == 0)
+        if (!mwi_imap_tag_ok(u->tag) || u->n_top == 0)
             return MW_E_ARG;
         st = put(o, u->tag.ptr, u->tag.len);
         break;
